@@ -406,6 +406,22 @@ class ScalingLawModel:
         post = self.idata_.posterior
         return {name: post[name].values.reshape(-1) for name in post.data_vars}
 
+    def noise_draws(self) -> dict[str, np.ndarray]:
+        """Flat draws of the noise model: ``sigma`` and ``nu`` (a constant array when fixed).
+
+        The noise is on log loss: ``log L_obs = log L + sigma * t_nu``. Draws are in the same
+        order as :meth:`posterior_draws` and as ``Forecast.flat_draws()`` (chains stacked).
+        """
+        self._check_fitted("noise_draws")
+        sigma = self.idata_.posterior["sigma"].values.reshape(-1)
+        post = self.idata_.posterior
+        nu = (
+            post["nu"].values.reshape(-1)
+            if "nu" in post
+            else np.full(sigma.shape, self.priors_["nu"])
+        )
+        return {"sigma": sigma, "nu": nu}
+
     def predict(
         self,
         *,
