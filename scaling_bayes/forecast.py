@@ -104,13 +104,13 @@ class Forecast:
     @property
     def draws(self) -> xr.DataArray:
         """Loss a new run would show (law + noise), dims ``(chain, draw, scale)``."""
-        self._warn_if_unconverged("forecast draws")
+        self.warn_if_unconverged("forecast draws")
         return self.idata.predictions["loss"]
 
     @property
     def mean_draws(self) -> xr.DataArray:
         """Loss of the law itself (no run-to-run noise), dims ``(chain, draw, scale)``."""
-        self._warn_if_unconverged("forecast draws")
+        self.warn_if_unconverged("forecast draws")
         return self.idata.predictions["loss_mean"]
 
     @property
@@ -153,7 +153,7 @@ class Forecast:
         """
         if not 0 < hdi_prob < 1:
             raise DataError(f"hdi_prob must be between 0 and 1 (e.g. 0.9), got {hdi_prob!r}")
-        self._warn_if_unconverged("forecast summary")
+        self.warn_if_unconverged("forecast summary")
         flat = self.flat_draws(kind)
         tail = (1 - hdi_prob) / 2
         table = self.scales.copy()
@@ -179,7 +179,8 @@ class Forecast:
         )
         return table
 
-    def _warn_if_unconverged(self, what: str) -> None:
+    def warn_if_unconverged(self, what: str) -> None:
+        """Issue a :class:`ConvergenceWarning` naming ``what`` if the fit did not converge."""
         if not self.converged:
             warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)
 

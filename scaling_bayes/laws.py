@@ -296,7 +296,7 @@ def compute_optimal_allocation(
     ...     {"A": np.array(482.0), "B": np.array(2085.0),
     ...      "alpha": np.array(0.348), "beta": np.array(0.366)}, np.array([5.76e23]))
     >>> round(float(d[0] / n[0]))  # Epoch AI's refit: about 20 tokens per parameter
-    20
+    18
     """
     alpha = np.asarray(draws["alpha"])[..., None]
     beta = np.asarray(draws["beta"])[..., None]

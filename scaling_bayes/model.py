@@ -262,21 +262,8 @@ class ScalingLawModel:
         progressbar : bool, optional
             Overrides the constructor's ``progressbar`` for this fit.
         """
-        data = self._check_data(data)
-        priors = self.resolved_priors()
-        problems = design_problems(data, self.axes)
-        for problem in problems:
-            warnings.warn(problem, DesignWarning, stacklevel=2)
-        if data.has_groups and data.frame["group"].nunique() > 1:
-            warnings.warn(
-                f"the runs span {data.frame['group'].nunique()} groups and one law is fitted to "
-                "all of them; fit each setting separately with data.select(group=...) unless they "
-                "really share one law",
-                DesignWarning,
-                stacklevel=2,
-            )
-
-        inputs, reference, y_min = self._model_inputs(data)
+        data, priors, problems = self._prepare_fit(data)
+        inputs, _, _ = self._model_inputs(data)
         show = self.progressbar if progressbar is None else progressbar
         start = time.perf_counter()
         idata = sample_posterior(
@@ -293,17 +280,38 @@ class ScalingLawModel:
             progressbar=show,
         )
         elapsed = time.perf_counter() - start
+        return self._finish_fit(idata, data, priors, problems, random_seed, elapsed)
+
+    def _prepare_fit(self, data):
+        """Every check that must pass before sampling; warns about weak designs."""
+        data = self._check_data(data)
+        priors = self.resolved_priors()
+        problems = design_problems(data, self.axes)
+        for problem in problems:
+            warnings.warn(problem, DesignWarning, stacklevel=3)
+        if data.has_groups and data.frame["group"].nunique() > 1:
+            warnings.warn(
+                f"the runs span {data.frame['group'].nunique()} groups and one law is fitted to "
+                "all of them; fit each setting separately with data.select(group=...) unless they "
+                "really share one law",
+                DesignWarning,
+                stacklevel=3,
+            )
+        return data, priors, problems
+
+    def _finish_fit(self, idata, data, priors, problems, random_seed, elapsed):
+        """Complete the InferenceData, judge convergence and set the fitted attributes."""
+        _, reference, y_min = self._model_inputs(data)
         idata = self._complete_idata(idata, data, reference, y_min)
         report = self._diagnose(idata, problems)
-        warn_if_unconverged(report, "the posterior and every number computed from it", 2)
-
+        warn_if_unconverged(report, "the posterior and every number computed from it", 3)
         self.data_ = data
         self.priors_ = priors
         self.reference_ = reference
         self.y_min_ = y_min
         self.diagnostics_ = report
         self.idata_ = persistence.attach_metadata(idata, self, random_seed)
-        self.sampler_ = str(idata.posterior.attrs["sampler"])
+        self.sampler_ = str(idata.posterior.attrs.get("sampler", "none"))
         self.fit_seconds_ = elapsed
         return self
 

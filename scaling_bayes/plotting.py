@@ -44,6 +44,7 @@ def forecast_plot_data(
         ``median`` and ``lower_<p>`` / ``upper_<p>`` for each central interval of mass ``p``
         (in percent, e.g. ``lower_90``).
     """
+    forecast.warn_if_unconverged("forecast plot data")
     axis = forecast_x_axis(forecast)
     flat = forecast.flat_draws(kind)
     table = pd.DataFrame({"x": forecast.scales[axis].to_numpy(), "median": np.median(flat, axis=0)})

@@ -133,8 +133,10 @@ def _sample_pymc(
         return pm.sample(
             nuts_sampler="numpyro", nuts_sampler_kwargs={"target_accept_prob": target}, **kwargs
         )
-    # A dense mass matrix removes the remaining linear correlation between E and the amplitudes.
-    return pm.sample(init="jitter+adapt_full", **kwargs)
+    # A dense mass matrix removes the remaining linear correlation between the coordinates.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="QuadPotentialFullAdapt is an experimental")
+        return pm.sample(init="jitter+adapt_full", **kwargs)
 
 
 def _sample_nutpie(

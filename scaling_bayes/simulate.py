@@ -33,7 +33,7 @@ def chinchilla_loss(params, tokens, *, E, A, B, alpha, beta) -> np.ndarray:
     Examples
     --------
     >>> round(float(chinchilla_loss(7e10, 1.4e12, **EPOCH_CHINCHILLA)), 3)
-    1.937
+    1.973
     """
     params = np.asarray(params, dtype=float)
     tokens = np.asarray(tokens, dtype=float)

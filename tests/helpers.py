@@ -1,0 +1,31 @@
+"""Plain helpers shared by test modules (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+#: Real public measurements live beside the project, never inside it (see ../shared/data/README.md).
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+#: Epoch AI's refit of the Chinchilla law (FACTS.md), used as "truth" in hand-built posteriors.
+TRUE_LAW = {"E": 1.817, "A": 482.0, "alpha": 0.348, "B": 2085.0, "beta": 0.366}
+
+
+def shared_data_path(*parts: str) -> Path:
+    """Path under ../shared/data, or skip the test when the folder is absent (a user's clone)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(
+            f"{path} is absent: the public measurements live in ../shared/data beside the project"
+        )
+    return path
+
+
+def hand_built_draws(spread: float = 0.02, chains: int = 4, draws: int = 500, seed: int = 0, **law):
+    """Posterior-like draws scattered around a known law (published parameterisation)."""
+    rng = np.random.default_rng(seed)
+    values = {**TRUE_LAW, "sigma": 0.01, **law}
+    return {k: v * np.exp(spread * rng.standard_normal((chains, draws))) for k, v in values.items()}
