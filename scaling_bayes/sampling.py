@@ -129,10 +129,7 @@ def _sample_pymc(
         target_accept=target_accept,
     )
     if backend == "numpyro":
-        target = kwargs.pop("target_accept")
-        return pm.sample(
-            nuts_sampler="numpyro", nuts_sampler_kwargs={"target_accept_prob": target}, **kwargs
-        )
+        return pm.sample(nuts_sampler="numpyro", **kwargs)
     # A dense mass matrix removes the remaining linear correlation between the coordinates.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="QuadPotentialFullAdapt is an experimental")
