@@ -17,6 +17,14 @@ with warnings.catch_warnings():
 
 __version__ = "0.1.0"
 
+from .backtest import (
+    Backtest,
+    backtest,
+    calibration_plot_data,
+    plot_calibration,
+    rolling_backtest,
+)
+from .comparison import LawComparison, ParetoKWarning, compare_laws
 from .constants import INTERVAL_PROB
 from .data import ScalingData
 from .datasets import load_example
@@ -36,11 +44,13 @@ from .exceptions import (
 from .forecast import Forecast
 from .model import ScalingLawModel
 from .plotting import forecast_plot_data, plot_forecast
+from .prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
 from .simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simulate_runs
 
 __all__ = [
     "EPOCH_CHINCHILLA",
     "INTERVAL_PROB",
+    "Backtest",
     "ConfigError",
     "ConvergenceReport",
     "ConvergenceWarning",
@@ -49,17 +59,27 @@ __all__ = [
     "ExtrapolationWarning",
     "Forecast",
     "InputWarning",
+    "LawComparison",
     "ModelFileError",
     "NotFittedError",
+    "ParetoKWarning",
+    "PriorSensitivity",
     "ScalingBayesError",
     "ScalingBayesWarning",
     "ScalingData",
     "ScalingLawModel",
     "__version__",
+    "backtest",
+    "calibration_plot_data",
     "chinchilla_loss",
+    "compare_laws",
     "design_grid",
     "forecast_plot_data",
     "load_example",
+    "plot_calibration",
     "plot_forecast",
+    "prior_predictive",
+    "prior_sensitivity",
+    "rolling_backtest",
     "simulate_runs",
 ]

@@ -96,6 +96,8 @@ class Forecast:
                 f"mean_draws has shape {mean.shape} but draws has {loss.shape}; they must match"
             )
         k = loss.shape[-1]
+        if compute is None and params is not None and tokens is not None:
+            compute = 6.0 * np.asarray(params, dtype=float) * np.asarray(tokens, dtype=float)
         scales = scales_frame(k, params=params, tokens=tokens, compute=compute)
         idata = build_predictions(loss, mean, scales)
         return cls(idata=idata, scales=scales, converged=converged, loss_unit=loss_unit)

@@ -14,6 +14,12 @@ construction), and ``a``, ``b`` are the reducible loss at the reference scale, a
 ``y_min``. The published parameterisation is recovered exactly: ``E = e y_min``,
 ``A = a y_min N0^alpha``, ``B = b y_min D0^beta``; those are what summaries report.
 
+Two more forms: ``law="kaplan"`` (Kaplan et al. 2020) has no irreducible loss, ``L = A x^-alpha``;
+``law="broken_power"`` is a smoothly broken power law with one break (Caballero et al. 2023),
+``L = E + A x^-alpha (1 + (x / x_b)^(1/f))^(-(alpha_after - alpha) f)``: the exponent moves from
+``alpha`` to ``alpha_after`` around the break scale ``x_b``, over a width set by the sharpness
+``f``. Its break is sampled as ``log_break = log(x_b / x0)``.
+
 The likelihood is on log loss with Student-t noise: ``log L_obs = log L + sigma t_nu``, so
 ``sigma`` is roughly the relative noise of a run and heavy tails absorb the odd bad run
 (digitisation errors, unlucky seeds) without dragging the fit.
@@ -59,6 +65,7 @@ class LawSpec:
     noise: tuple[str, ...] = ("sigma", "nu")
     description: str = ""
     extra: tuple[str, ...] = field(default=())
+    has_break: bool = False
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -77,7 +84,8 @@ class LawSpec:
         out = ["E"] if self.has_irreducible else []
         for amplitude, exponent, _ in self.terms:
             out += [amplitude.upper(), exponent]
-        return (*out, *self.extra, *self.noise)
+        extra = [("break" if name == "log_break" else name) for name in self.extra]
+        return (*out, *extra, *self.noise)
 
     def axes(self, x: str | None = None) -> tuple[str, ...]:
         """The data axes the law uses; ``x`` fills the slot of one-axis laws."""
@@ -96,6 +104,21 @@ LAWS: dict[str, LawSpec] = {
         formula="L = E + A N^-alpha + B D^-beta",
         terms=(("a", "alpha", "params"), ("b", "beta", "tokens")),
         description="model size N and training tokens D (Hoffmann et al. 2022)",
+    ),
+    "kaplan": LawSpec(
+        name="kaplan",
+        formula="L = A x^-alpha",
+        terms=(("a", "alpha", "x"),),
+        has_irreducible=False,
+        description="one axis, no irreducible loss (Kaplan et al. 2020)",
+    ),
+    "broken_power": LawSpec(
+        name="broken_power",
+        formula="L = E + A x^-alpha (1 + (x/break)^(1/sharpness))^(-(alpha_after-alpha) sharpness)",
+        terms=(("a", "alpha", "x"),),
+        extra=("alpha_after", "log_break", "sharpness"),
+        has_break=True,
+        description="one axis, smoothly broken power law with one break (Caballero et al. 2023)",
     ),
 }
 
@@ -155,8 +178,25 @@ def mean_loss(
         z = np.log(np.asarray(scales[axis], dtype=float) / reference[axis])
         amp = np.asarray(draws[amplitude])[..., None]
         expo = np.asarray(draws[exponent])[..., None]
-        total = total + amp * np.exp(-expo * z)
+        log_term = -expo * z
+        if law.has_break:
+            extra = (np.asarray(draws[k])[..., None] for k in law.extra)
+            log_term = log_term + break_log_factor(z, expo, *extra, _np_softplus)
+        total = total + amp * np.exp(log_term)
     return y_min * total
+
+
+def _np_softplus(u):
+    return np.logaddexp(0.0, u)
+
+
+def break_log_factor(z, alpha, alpha_after, log_break, sharpness, softplus):
+    """Log of the smooth break ``(1 + (x/x_b)^(1/f))^(-(alpha_after - alpha) f)``.
+
+    With ``z = log(x / x0)`` and ``log_break = log(x_b / x0)``; ``softplus(u) = log(1 + e^u)``
+    is passed in so that numpy and PyTensor share this one formula.
+    """
+    return -(alpha_after - alpha) * sharpness * softplus((z - log_break) / sharpness)
 
 
 def published_parameters(
@@ -179,6 +219,8 @@ def published_parameters(
         expo = np.asarray(draws[exponent])
         log_amp = np.log(np.asarray(draws[amplitude]) * y_min) + expo * np.log(reference[axis])
         out[amplitude.upper()] = np.exp(log_amp)
+        if law.has_break:
+            out["break"] = reference[axis] * np.exp(np.asarray(draws["log_break"]))
     return out
 
 
@@ -262,7 +304,11 @@ def build_mean_log_loss(law: LawSpec, rvs: Mapping, z: Mapping):
 
     total = rvs["E_fraction"] if law.has_irreducible else 0.0
     for amplitude, exponent, slot in law.terms:
-        total = total + rvs[amplitude] * pt.exp(-rvs[exponent] * z[slot])
+        log_term = -rvs[exponent] * z[slot]
+        if law.has_break:
+            extra = (rvs[k] for k in law.extra)
+            log_term = log_term + break_log_factor(z[slot], rvs[exponent], *extra, pt.softplus)
+        total = total + rvs[amplitude] * pt.exp(log_term)
     return pt.log(total)
 
 

@@ -315,7 +315,7 @@ class ScalingLawModel:
         self.fit_seconds_ = elapsed
         return self
 
-    def _check_data(self, data) -> ScalingData:
+    def _check_data(self, data, check_design: bool = True) -> ScalingData:
         if isinstance(data, pd.DataFrame):
             data = ScalingData.from_frame(data)
         if not isinstance(data, ScalingData):
@@ -329,6 +329,8 @@ class ScalingLawModel:
                 f"law '{self.law}' uses {', '.join(self.axes)} but the runs have no "
                 f"{', '.join(missing)} column; pass it to ScalingData.from_frame"
             )
+        if not check_design:
+            return data
         n_free = len(self.law_spec.law_parameters)
         distinct = data.n_distinct(self.axes)
         if distinct < n_free:
@@ -413,6 +415,51 @@ class ScalingLawModel:
         self._check_fitted("posterior_draws")
         post = self.idata_.posterior
         return {name: post[name].values.reshape(-1) for name in post.data_vars}
+
+    def log_likelihood(
+        self, data: ScalingData | None = None, *, loss=None, params=None, tokens=None, compute=None
+    ) -> xr.DataArray:
+        """Log density of each run's loss under every posterior draw, dims (chain, draw, run).
+
+        ``log p(L_i | theta) = log t_nu((log L_i - log L(x_i; theta)) / sigma) - log sigma
+        - log L_i``: the Student-t density of log loss with the Jacobian to the loss scale, so
+        values are densities on the loss scale and comparable across laws. By default it scores
+        the fitted runs; pass ``data`` (e.g. held-out runs) or arrays ``loss=`` with the law's
+        scale axes (``params=``, ``tokens=``, ``compute=``) to score other runs.
+        """
+        from scipy import stats
+
+        self._check_fitted("log_likelihood")
+        if loss is None:
+            data = self.data_ if data is None else self._check_data(data, check_design=False)
+            scales = {axis: data.column(axis) for axis in self.axes}
+            observed = data.loss
+        else:
+            given = {"params": params, "tokens": tokens, "compute": compute}
+            scales = _broadcast_scales(**{a: given[a] for a in self.axes}, loss=loss)
+            observed = scales.pop("loss")
+        post = self.idata_.posterior
+        draws = {name: post[name].values for name in post.data_vars}
+        mean = mean_loss(
+            self.law_spec, draws, scales, x=self.x, reference=self.reference_, y_min=self.y_min_
+        )
+        noise = self.noise_draws()
+        shape = (*mean.shape[:-1], 1)
+        sigma = noise["sigma"].reshape(shape)
+        nu = noise["nu"].reshape(shape)
+        log_y = np.log(observed)
+        resid = (log_y - np.log(mean)) / sigma
+        values = stats.t.logpdf(resid, df=nu) - np.log(sigma) - log_y
+        return xr.DataArray(
+            values,
+            dims=("chain", "draw", "run"),
+            coords={
+                "chain": post["chain"].values,
+                "draw": post["draw"].values,
+                "run": np.arange(values.shape[-1]),
+            },
+            name="loss",
+        )
 
     def noise_draws(self) -> dict[str, np.ndarray]:
         """Flat draws of the noise model: ``sigma`` and ``nu`` (a constant array when fixed).

@@ -33,6 +33,11 @@ on the dataset and tokenizer, so no published number transfers.
 - ``alpha ~ LogNormal(log 0.11, 0.5)``: 95% 0.04-0.29 (compute axis of the power law).
 - ``a, b ~ LogNormal(log 0.25, 1.0)``.
 
+The broken power law adds ``alpha_after`` (the exponent after the break, with the same prior as
+``alpha``), ``log_break ~ Normal(0, 1.5)`` (log of the break scale over the data's reference
+scale: 95% within 20x either side of the data's centre, so a break beyond the data stays
+possible and widens far forecasts honestly) and ``sharpness ~ LogNormal(log 0.5, 0.5)``.
+
 The law's priors are evaluated on the natural parameters while the sampler moves in decorrelated
 coordinates (:func:`scaling_bayes.laws.build_law_variables`); a prior whose support is wider than a
 parameter's range (e.g. a Normal on an exponent) is truncated to that range.
@@ -91,8 +96,12 @@ def default_priors(law: LawSpec, preset: str = "weak", x: str | None = None) -> 
             priors[exponent] = (
                 _lognormal(0.11, 0.5) if axis == "compute" else _lognormal(0.33, 0.25)
             )
-    for name in law.extra:
-        priors[name] = _EXTRA_DEFAULTS[name]
+    if law.has_break:
+        # The exponent after the break gets the same prior as the one before it; the break sits
+        # within about 20x either side of the data's centre (95%), and its width is moderate.
+        priors["alpha_after"] = priors[law.terms[0][1]]
+        priors["log_break"] = Prior("Normal", mu=0.0, sigma=1.5)
+        priors["sharpness"] = _lognormal(0.5, 0.5)
     priors["sigma"] = Prior("HalfNormal", sigma=0.05)
     priors["nu"] = DEFAULT_NU
     return priors
@@ -100,10 +109,6 @@ def default_priors(law: LawSpec, preset: str = "weak", x: str | None = None) -> 
 
 #: Default Student-t degrees of freedom of the noise (fixed; see the table above).
 DEFAULT_NU: float = 4.0
-
-
-# Priors of parameters that only some laws have (filled by laws registered later).
-_EXTRA_DEFAULTS: dict[str, Prior] = {}
 
 
 def resolve_priors(

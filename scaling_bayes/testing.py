@@ -38,6 +38,10 @@ def relative_draws(model, data, published: Mapping[str, np.ndarray]) -> dict[str
         )
         out[amplitude] = np.exp(log_amp) / y_min
         out[exponent] = expo
+        if spec.has_break:
+            out["log_break"] = np.log(np.asarray(published["break"], float) / reference[axis])
+            out["alpha_after"] = np.asarray(published["alpha_after"], float)
+            out["sharpness"] = np.asarray(published["sharpness"], float)
     return out
 
 
@@ -78,7 +82,7 @@ def fit_from_draws(
     data, priors, problems = model._prepare_fit(data)
     spec = model.law_spec
     arrays = {k: np.asarray(v, dtype=float) for k, v in draws.items()}
-    if "E_fraction" not in arrays and "a" not in arrays:
+    if "a" not in arrays:
         arrays = {**relative_draws(model, data, arrays), **arrays}
     needed = model.sampled_parameters(priors)
     missing = [p for p in needed if p not in arrays]

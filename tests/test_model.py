@@ -242,3 +242,23 @@ def test_power_law_predicts_from_its_axis_only(example_data):
     np.testing.assert_allclose(fc.flat_draws("mean"), expected, rtol=1e-10)
     with pytest.raises(sb.DataError, match="predicted from params= only"):
         model.predict(params=[1e9], tokens=[1e10])
+
+
+def test_log_likelihood_is_the_student_t_density_on_the_loss_scale(fitted_chinchilla):
+    from scipy import stats
+
+    model = fitted_chinchilla
+    ll = model.log_likelihood()
+    assert ll.dims == ("chain", "draw", "run")
+    assert ll.shape[-1] == model.data_.n_runs
+    post = model.posterior_draws()
+    i, run = 17, 4
+    n, d, y = (model.data_.column(c)[run] for c in ("params", "tokens", "loss"))
+    mean = sb.chinchilla_loss(n, d, **{k: post[k][i] for k in ("E", "A", "alpha", "B", "beta")})
+    sigma = post["sigma"][i]
+    # Density of L = exp(log mean + sigma T), T ~ t_4, evaluated at y.
+    expected = stats.t.logpdf(np.log(y / mean) / sigma, 4) - np.log(sigma * y)
+    assert ll.values.reshape(-1, ll.shape[-1])[i, run] == pytest.approx(expected, rel=1e-10)
+    # The same through explicit arrays, for runs outside the fitted data.
+    again = model.log_likelihood(loss=[y], params=[n], tokens=[d])
+    assert again.values.reshape(-1)[i] == pytest.approx(expected, rel=1e-10)
