@@ -104,9 +104,12 @@ class Backtest:
         model = self.model
         law = model.law if model.law in ("chinchilla", "power") else "power"
         train, test = self.train.frame, self.test
-        args, new = _baseline_args(model, law, train, test)
-        point = fit_huber(*args, law=law, grid=grid).predict(**new)
-        boot = bootstrap_huber(*args, law=law, n_boot=n_boot, random_seed=random_seed, grid=grid)
+        fit, new = _baseline_args(model, law, train, test)
+        loss = train["loss"].to_numpy()
+        point = fit_huber(loss=loss, law=law, grid=grid, **fit).predict(**new)
+        boot = bootstrap_huber(
+            loss=loss, law=law, n_boot=n_boot, random_seed=random_seed, grid=grid, **fit
+        )
         draws = boot.predict_draws(**new, add_residual_noise=True, random_seed=random_seed)
         observed = test["loss"].to_numpy()
         point_error = np.abs(point - observed) / observed
@@ -124,13 +127,14 @@ class Backtest:
 
 
 def _baseline_args(model, law, train: pd.DataFrame, test: pd.DataFrame):
+    """Training arguments and forecast scales of the baseline, in ``baselines``' convention."""
     if law == "chinchilla":
-        args = (train["params"].to_numpy(), train["tokens"].to_numpy(), train["loss"].to_numpy())
+        fit = {"params": train["params"].to_numpy(), "tokens": train["tokens"].to_numpy()}
         new = {"params": test["params"].to_numpy(), "tokens": test["tokens"].to_numpy()}
-        return args, new
-    axis = model.x
-    args = (None, None, train["loss"].to_numpy())
-    return args, {"x": test[axis].to_numpy()}
+    else:
+        fit = {"params": None, "tokens": None, "x": train[model.x].to_numpy()}
+        new = {"x": test[model.x].to_numpy()}
+    return fit, new
 
 
 def split_runs(data: ScalingData, holdout: str, cutoff: float, n_free: int):

@@ -45,7 +45,7 @@ from .laws import (
     published_parameters,
     reference_scales,
 )
-from .priors import PRIOR_PRESETS, is_fixed, priors_to_json, resolve_priors
+from .priors import PRIOR_PRESETS, is_fixed, priors_from_json, priors_to_json, resolve_priors
 from .sampling import SAMPLERS, sample_posterior
 
 __all__ = ["ScalingLawModel"]
@@ -267,7 +267,9 @@ class ScalingLawModel:
         show = self.progressbar if progressbar is None else progressbar
         start = time.perf_counter()
         idata = sample_posterior(
-            lambda: self.build_model(None, priors),
+            # Prior.create_variable caches state on the Prior; build from a copy so the priors
+            # kept on the fitted model stay plain (and picklable for parallel fits).
+            lambda: self.build_model(None, priors_from_json(priors_to_json(priors))),
             inputs,
             cache_key=self._cache_key(priors),
             sampler=self.sampler,

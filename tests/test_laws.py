@@ -75,14 +75,16 @@ def test_compute_optimal_exponent_matches_facts():
 def _transform_functions(model, data):
     pm_model = model.build_model(data)
     latents = [v for v in pm_model.value_vars if v.name.startswith("_")]
-    names = list(model.law_spec.law_parameters)
+    names = [n for n in model.law_spec.law_parameters if n not in model.law_spec.extra]
     outputs = [pm_model[name] for name in names] + [pm_model["_prior_and_jacobian"]]
     outputs = pm_model.replace_rvs_by_values(outputs)
     fn = pytensor.function(latents, outputs, on_unused_input="ignore")
     return fn, latents, names
 
 
-@pytest.mark.parametrize(("law", "x"), [("chinchilla", None), ("power", "params")])
+@pytest.mark.parametrize(
+    ("law", "x"), [("chinchilla", None), ("power", "params"), ("kaplan", "params")]
+)
 def test_reparameterisation_log_jacobian_matches_finite_differences(example_data, law, x):
     """The sampler's coordinates must carry exactly the user's prior on the natural parameters.
 
@@ -172,3 +174,24 @@ def test_literature_preset_centres_exponents_on_published_fits():
     # Hoffmann (0.34, 0.28) and Epoch (0.348, 0.366) exponents all inside the 95% prior range.
     for published in (0.34, 0.28, 0.348, 0.366):
         assert low < published < high
+
+
+def test_broken_power_law_bends_from_one_exponent_to_the_other(example_data):
+    """Local log-log slope of the reducible loss is -alpha well below the break and -alpha_after
+    well above it (Caballero et al. 2023)."""
+    model = sb.ScalingLawModel("broken_power", x="params")
+    _, reference, y_min = model._model_inputs(example_data)
+    draws = {
+        "E_fraction": np.array(0.0),
+        "a": np.array(1.0),
+        "alpha": np.array(0.2),
+        "alpha_after": np.array(0.5),
+        "log_break": np.array(0.0),
+        "sharpness": np.array(0.1),
+    }
+    x = reference["params"] * np.exp(np.array([-6.0, -5.9, 5.9, 6.0]))
+    loss = mean_loss(
+        model.law_spec, draws, {"params": x}, x="params", reference=reference, y_min=y_min
+    )
+    slopes = np.diff(np.log(loss))[[0, 2]] / 0.1
+    np.testing.assert_allclose(slopes, [-0.2, -0.5], atol=1e-6)
