@@ -84,6 +84,11 @@ class ScalingLawModel:
         Show sampling progress (silence it with ``False``, e.g. in tests and batch jobs).
     loss_unit : str
         Unit of the loss, used in labels and memos.
+    extrapolation_error : float
+        Model discrepancy added to forecasts beyond the largest run: the law's log loss is off
+        by ``extrapolation_error * log(ratio) * z`` with ``z ~ N(0, 1)`` shared by all scales of
+        a draw, ``ratio`` being the forecast's extrapolation ratio. 0 (the default) trusts the
+        law's form completely; ``benchmarks/README.md`` shows what real held-out runs say.
 
     Attributes
     ----------
@@ -127,6 +132,7 @@ class ScalingLawModel:
         cores: int | None = None,
         progressbar: bool = True,
         loss_unit: str = "nats/token",
+        extrapolation_error: float = 0.0,
     ) -> None:
         self.law = law
         self.x = x
@@ -140,6 +146,7 @@ class ScalingLawModel:
         self.cores = cores
         self.progressbar = progressbar
         self.loss_unit = loss_unit
+        self.extrapolation_error = extrapolation_error
         self._check_arguments()
 
     # ------------------------------------------------------------------ configuration
@@ -165,6 +172,12 @@ class ScalingLawModel:
             )
         if self.sampler not in SAMPLERS:
             raise ConfigError(f"unknown sampler {self.sampler!r}; choose one of {SAMPLERS}")
+        error = self.extrapolation_error
+        if isinstance(error, bool) or not isinstance(error, int | float) or not 0 <= error < 1:
+            raise ConfigError(
+                "extrapolation_error must be a relative error per e-fold of extrapolation in "
+                f"[0, 1), e.g. 0.01; got {error!r}"
+            )
         if not 0 < self.target_accept < 1:
             raise ConfigError(
                 f"target_accept must be in (0, 1), e.g. 0.9; got {self.target_accept!r}"
@@ -553,6 +566,13 @@ class ScalingLawModel:
             if axis in scales and axis not in requested and np.ndim(scales[axis]) == 1:
                 table[axis] = scales[axis]
         table["extrapolation_ratio"] = self._extrapolation_ratio(table)
+        if self.extrapolation_error > 0:
+            # One systematic deviation per draw, shared by all scales and growing with each
+            # e-fold of extrapolation: the law itself may be off, not just a run.
+            folds = np.log(np.maximum(table["extrapolation_ratio"].to_numpy(), 1.0))
+            z = rng.standard_normal((*mean.shape[:-1], 1))
+            discrepancy = np.exp(self.extrapolation_error * folds * z)
+            mean, loss = mean * discrepancy, loss * discrepancy
         far = table["extrapolation_ratio"] > EXTRAPOLATION_WARN_RATIO
         if far.any():
             warnings.warn(

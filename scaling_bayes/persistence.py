@@ -23,7 +23,18 @@ __all__ = ["load", "save"]
 
 FORMAT_VERSION = 1
 _PREFIX = "scaling_bayes_"
-_CONFIG_KEYS = ("law", "x", "priors", "reference", "y_min", "loss_unit", "draws", "tune", "chains")
+_CONFIG_KEYS = (
+    "law",
+    "x",
+    "priors",
+    "reference",
+    "y_min",
+    "loss_unit",
+    "draws",
+    "tune",
+    "chains",
+    "extrapolation_error",
+)
 
 
 def _config(model) -> dict:
@@ -39,6 +50,7 @@ def _config(model) -> dict:
         "draws": str(model.draws),
         "tune": str(model.tune),
         "chains": str(model.chains),
+        "extrapolation_error": repr(float(model.extrapolation_error)),
     }
 
 
@@ -129,6 +141,7 @@ def load(cls, path, expected_law: str | None = None):
         chains=int(config["chains"]),
         progressbar=False,
         loss_unit=config["loss_unit"],
+        extrapolation_error=float(config["extrapolation_error"]),
     )
     missing = [p for p in model.sampled_parameters() if p not in idata.posterior]
     if missing:

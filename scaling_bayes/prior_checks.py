@@ -136,6 +136,7 @@ def prior_sensitivity(
         target_accept=model.target_accept,
         progressbar=False,
         loss_unit=model.loss_unit,
+        extrapolation_error=model.extrapolation_error,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # design warnings: said at fit

@@ -262,3 +262,30 @@ def test_log_likelihood_is_the_student_t_density_on_the_loss_scale(fitted_chinch
     # The same through explicit arrays, for runs outside the fitted data.
     again = model.log_likelihood(loss=[y], params=[n], tokens=[d])
     assert again.values.reshape(-1)[i] == pytest.approx(expected, rel=1e-10)
+
+
+def test_extrapolation_error_widens_forecasts_beyond_the_data_only(example_data):
+    draws = hand_built_draws()
+    plain = fit_from_draws(sb.ScalingLawModel(progressbar=False), example_data, draws)
+    wide = fit_from_draws(
+        sb.ScalingLawModel(progressbar=False, extrapolation_error=0.02), example_data, draws
+    )
+    inside = dict(params=[1e8], tokens=[2e9], random_seed=0)  # inside the pilot's compute range
+    np.testing.assert_array_equal(
+        plain.predict(**inside).flat_draws(), wide.predict(**inside).flat_draws()
+    )
+    far = dict(params=[3e9], tokens=[6e10], random_seed=0)
+    a, b = plain.predict(**far), wide.predict(**far)
+    ratio = a.scales.loc[0, "extrapolation_ratio"]
+    # log(loss) gains an independent N(0, (0.02 log ratio)^2) term: variances add.
+    extra_var = np.var(np.log(b.flat_draws("mean"))) - np.var(np.log(a.flat_draws("mean")))
+    expected = (0.02 * np.log(ratio)) ** 2
+    n = a.flat_draws().shape[0]
+    # A normal variance estimate has relative SE sqrt(2 / n); allow 6 of them, since the
+    # difference of two variances also carries a sampled covariance term.
+    assert extra_var == pytest.approx(expected, rel=6 * np.sqrt(2 / n))
+
+
+def test_extrapolation_error_is_validated():
+    with pytest.raises(sb.ConfigError, match="extrapolation_error must be"):
+        sb.ScalingLawModel(extrapolation_error=-0.1)
