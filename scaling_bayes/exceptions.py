@@ -16,6 +16,7 @@ __all__ = [
     "ExtrapolationWarning",
     "InputWarning",
     "ModelFileError",
+    "MonteCarloWarning",
     "NotFittedError",
     "ScalingBayesError",
     "ScalingBayesWarning",
@@ -57,6 +58,10 @@ class DesignWarning(ScalingBayesWarning):
 
 class ExtrapolationWarning(ScalingBayesWarning):
     """A forecast reaches far beyond the largest observed compute."""
+
+
+class MonteCarloWarning(ScalingBayesWarning):
+    """A Monte Carlo estimate is too noisy to trust (e.g. degenerate importance weights)."""
 
 
 class InputWarning(ScalingBayesWarning):
