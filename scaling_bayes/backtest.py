@@ -193,8 +193,10 @@ def backtest(
 
     Examples
     --------
-    >>> bt = backtest(data, law="chinchilla", holdout="compute", cutoff=1e21)  # doctest: +SKIP
-    >>> bt.metrics["coverage_90"]                                              # doctest: +SKIP
+    A real fit, so shown rather than run here (``tests/test_checking_slow.py`` runs it)::
+
+        bt = backtest(data, law="chinchilla", holdout="compute", cutoff=1e21)
+        bt.metrics["coverage_90"], bt.compare_with("huber")
     """
     n_free = len(get_law(law).law_parameters)
     train, test = split_runs(data, holdout, cutoff, n_free)

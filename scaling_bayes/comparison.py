@@ -153,8 +153,11 @@ def compare_laws(
 
     Examples
     --------
-    >>> cmp = compare_laws(data, ["power", "chinchilla"])        # doctest: +SKIP
-    >>> cmp.table[["elpd_loo", "weight", "reliable"]]             # doctest: +SKIP
+    Real fits, so shown rather than run here (``tests/test_checking_slow.py`` runs them)::
+
+        cmp = compare_laws(data, ["power", "chinchilla"])
+        cmp.table[["elpd_loo", "weight", "reliable"]]
+        cmp.predict(params=[7e9], tokens=[1.4e11])
     """
     if len(laws) < 2:
         raise ConfigError("compare_laws needs at least two laws, e.g. ['power', 'chinchilla']")

@@ -110,11 +110,13 @@ class ScalingLawModel:
 
     Examples
     --------
-    >>> import scaling_bayes as sb
-    >>> data = sb.ScalingData.from_frame(sb.load_example())
-    >>> model = sb.ScalingLawModel(law="chinchilla", progressbar=False)
-    >>> model.fit(data, random_seed=0)                       # doctest: +SKIP
-    >>> model.predict(params=[7e10], tokens=[1.4e12]).summary()  # doctest: +SKIP
+    A real fit takes a few seconds (``make demo`` and ``notebooks/01_quickstart`` run it)::
+
+        import scaling_bayes as sb
+        data = sb.ScalingData.from_frame(sb.load_example())
+        model = sb.ScalingLawModel(law="chinchilla").fit(data, random_seed=0)
+        model.summary(); model.diagnostics()
+        model.predict(params=[7e10], tokens=[1.4e12]).summary()
     """
 
     def __init__(
