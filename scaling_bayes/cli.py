@@ -1,7 +1,12 @@
-"""Command line: ``scaling-bayes demo | fit``.
+"""Command line: ``scaling-bayes demo | review | fit``.
 
-``demo`` runs the whole story on the bundled example and writes its outputs to a folder;
-``fit`` fits a CSV of runs and prints forecasts, as a table or JSON.
+- ``demo --out DIR``: the whole story on the bundled example (what ``make demo`` runs);
+- ``review CONFIG.toml --out DIR``: fit, risk and memo from a configuration file
+  (:mod:`scaling_bayes.config`);
+- ``fit RUNS.csv --law chinchilla --predict params=7e10,tokens=1.4e12 --json``: numbers only.
+
+Exit status: 0 on success, 2 on bad input (the message names the argument or key), 3 when the fit
+did not converge (the memo is still written, fail-closed) unless ``--allow-unconverged``.
 """
 
 from __future__ import annotations
@@ -43,8 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole story on the bundled example")
     demo.add_argument("--out", required=True, help="output folder (created)")
     demo.add_argument("--force", action="store_true", help="replace the folder if it exists")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--allow-unconverged", action="store_true")
     demo.set_defaults(func=_demo)
+
+    review = sub.add_parser("review", help="fit + risk + memo from a TOML configuration file")
+    review.add_argument("config", help="review configuration (TOML)")
+    review.add_argument("--out", required=True, help="output folder (created)")
+    review.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    review.add_argument("--allow-unconverged", action="store_true")
+    review.add_argument("--progress", action="store_true", help="show sampling progress")
+    review.set_defaults(func=_review)
 
     fit = sub.add_parser("fit", help="fit a CSV of runs and print forecasts")
     fit.add_argument("csv", help="CSV with one row per run")
@@ -72,21 +85,50 @@ def _prepare_out(path: str, force: bool) -> Path:
     if out.exists():
         if not force:
             raise ConfigError(f"output folder '{out}' exists; pass --force to replace it")
+        if not out.is_dir():
+            raise ConfigError(f"--out '{out}' is a file, not a folder")
         shutil.rmtree(out)
     try:
         out.mkdir(parents=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
     except OSError as err:
-        raise ConfigError(f"cannot create output folder '{out}': {err}") from err
+        raise ConfigError(f"cannot write to output folder '{out}': {err}") from err
     return out
 
 
 def _demo(args) -> int:
-    from .demo import run_demo
+    from .config import load_config
+    from .datasets import example_config_path
+
+    config = load_config(example_config_path())
+    return _run(config, args, extra_languages=("ja",))
+
+
+def _review(args) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)  # every key checked before any folder is touched
+    return _run(config, args)
+
+
+def _run(config, args, extra_languages=()) -> int:
+    from .review import run_review
 
     out = _prepare_out(args.out, args.force)
-    result = run_demo(out, random_seed=args.seed)
+    result = run_review(
+        config, out, progressbar=getattr(args, "progress", False), extra_languages=extra_languages
+    )
     print(result.text)
-    return EXIT_OK if result.converged else EXIT_UNCONVERGED
+    if not result.converged and not args.allow_unconverged:
+        print(
+            "error: the fit did not converge; the memo withholds its headline (see "
+            "diagnostics.txt). Pass --allow-unconverged to exit 0 anyway.",
+            file=sys.stderr,
+        )
+        return EXIT_UNCONVERGED
+    return EXIT_OK
 
 
 def _parse_predict(items: list[str]) -> dict[str, list[float]]:

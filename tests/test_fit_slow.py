@@ -131,12 +131,30 @@ def test_cli_fit_json(tmp_path, capsys):
     assert any("largest observed compute" in w for w in out["warnings"])
 
 
-def test_demo_writes_its_outputs(tmp_path):
-    from scaling_bayes.demo import run_demo
-
-    result = run_demo(tmp_path, random_seed=0)
-    assert result.converged
-    for path in result.files:
-        assert path.exists() and path.stat().st_size > 0, path
-    loaded = sb.ScalingLawModel.load(tmp_path / "model.nc", law="chinchilla")
+def test_demo_writes_memo_and_figures(tmp_path, capsys):
+    out = tmp_path / "review"
+    code = main(["demo", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    for name in (
+        "memo.html",
+        "memo.md",
+        "memo_ja.html",
+        "memo_ja.md",
+        "numbers.json",
+        "numbers.csv",
+        "ladder.csv",
+        "diagnostics.txt",
+        "model.nc",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    assert list(out.glob("*.png")) or list(out.glob("*/*.png"))  # memo figures beside memo.md
+    numbers = json.loads((out / "numbers.json").read_text())
+    ladder = pd.read_csv(out / "ladder.csv")
+    assert len(ladder) == 5
+    loaded = sb.ScalingLawModel.load(out / "model.nc", law="chinchilla")
     assert loaded.diagnostics().converged
+    assert numbers  # the memo states numbers, each traceable (checked in tests/test_memo.py)
+    # A second run into the same folder refuses to overwrite without --force.
+    assert main(["demo", "--out", str(out)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err

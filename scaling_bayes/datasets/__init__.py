@@ -45,6 +45,11 @@ def load_example() -> pd.DataFrame:
         return pd.read_csv(handle)
 
 
+def example_config_path() -> Path:
+    """Filesystem path of the bundled review configuration (what ``make demo`` runs)."""
+    return Path(str(resources.files(__package__).joinpath("example_review.toml")))
+
+
 def example_path() -> Path:
     """Filesystem path of the bundled CSV."""
     return Path(str(resources.files(__package__).joinpath("pilot_runs.csv")))
