@@ -66,6 +66,13 @@ class ConvergenceReport:
     def __str__(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:
+        verdict = "converged" if self.converged else "NOT converged"
+        return (
+            f"ConvergenceReport({verdict}; max R-hat {self.table['r_hat'].max():.3f}, "
+            f"min bulk ESS {self.table['ess_bulk'].min():.0f}, {self.divergences} divergences)"
+        )
+
     def to_dict(self) -> dict:
         """Plain types, for JSON output and memos."""
         return {
