@@ -44,7 +44,7 @@ from .exceptions import (
 )
 from .forecast import Forecast
 from .model import ScalingLawModel
-from .plotting import forecast_plot_data, plot_forecast
+from .plotting import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
 from .prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
 from .risk import (
     GPU_SPECS,
@@ -129,9 +129,11 @@ __all__ = [
     "plot_acceptability",
     "plot_calibration",
     "plot_forecast",
+    "plot_ppc",
     "plot_roi",
     "plot_scale_ladder",
     "plot_tornado",
+    "ppc_plot_data",
     "prior_predictive",
     "prior_sensitivity",
     "roi_plot_data",

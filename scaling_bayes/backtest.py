@@ -22,7 +22,7 @@ from .constants import INTERVAL_PROB
 from .data import SCALE_AXES, ScalingData
 from .exceptions import ConfigError, ConvergenceWarning, DataError, ExtrapolationWarning
 from .laws import get_law
-from .parallel import FitTask, map_fits, run_fit
+from .parallel import FitTask, map_fits
 from .scoring import COVERAGE_PROBS, interval_coverage, score_forecast, summary_metrics
 
 __all__ = ["Backtest", "backtest", "calibration_plot_data", "plot_calibration", "rolling_backtest"]
@@ -201,7 +201,7 @@ def backtest(
     n_free = len(get_law(law).law_parameters)
     train, test = split_runs(data, holdout, cutoff, n_free)
     kwargs = {"law": law, "x": x, "priors": priors, **(model_kwargs or {})}
-    model = run_fit(FitTask(kwargs, train, random_seed))
+    model = map_fits([FitTask(kwargs, train, random_seed)], n_jobs=1)[0]
     return _score(model, train, test, holdout, cutoff, prob, random_seed)
 
 

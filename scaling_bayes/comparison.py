@@ -127,9 +127,11 @@ def compare_laws(
     laws: Sequence[str | Mapping] = ("power", "chinchilla", "broken_power"),
     *,
     x: str = "compute",
+    holdout: str | None = None,
+    cutoff: float | None = None,
     random_seed: int = 0,
     client=None,
-    n_jobs: int | None = 1,
+    n_jobs: int | None = None,
     model_kwargs: dict | None = None,
 ) -> LawComparison:
     """Fit each law to ``data`` and compare them by PSIS-LOO with stacking weights.
@@ -142,9 +144,13 @@ def compare_laws(
         ``{"law": "power", "x": "params"}``). One-axis laws given by name use ``x``.
     x : str
         Axis of one-axis laws given by name.
+    holdout, cutoff : optional
+        Also score each law leave-future-out: fit on runs with ``holdout <= cutoff`` and add the
+        held-out coverage, error, CRPS and log density as ``lfo_*`` columns (one more fit per
+        law; see :func:`~scaling_bayes.backtest.backtest`).
     client, n_jobs
-        Where the fits run (:func:`~scaling_bayes.parallel.map_fits`); in this process by
-        default, since a handful of fits is fastest there.
+        Where the fits run (:func:`~scaling_bayes.parallel.map_fits`): local processes by
+        default, a Dask cluster with ``client=``, this process with ``n_jobs=1``.
 
     Warns
     -----
@@ -181,7 +187,20 @@ def compare_laws(
             f"the runs have no {', '.join(sorted(missing))} column needed by these laws"
         )
     tasks = [FitTask(c, data, random_seed, name) for name, c in configs.items()]
-    fitted = dict(zip(configs, map_fits(tasks, client=client, n_jobs=n_jobs), strict=True))
+    lfo_splits = None
+    if holdout is not None or cutoff is not None:
+        from .backtest import split_runs
+        from .laws import get_law
+
+        if holdout is None or cutoff is None:
+            raise ConfigError("leave-future-out scoring needs both holdout= and cutoff=")
+        n_free = max(len(get_law(c["law"]).law_parameters) for c in configs.values())
+        lfo_splits = split_runs(data, holdout, cutoff, n_free)
+        tasks += [
+            FitTask(c, lfo_splits[0], random_seed, f"{name}, lfo") for name, c in configs.items()
+        ]
+    models = map_fits(tasks, client=client, n_jobs=n_jobs)
+    fitted = dict(zip(configs, models[: len(configs)], strict=True))
 
     idatas, rows = {}, {}
     for name, model in fitted.items():
@@ -206,6 +225,21 @@ def compare_laws(
     for name, extra in rows.items():
         for key, value in extra.items():
             table.loc[name, key] = value
+    if lfo_splits is not None:
+        from .backtest import _score
+
+        train, test = lfo_splits
+        for name, model in zip(configs, models[len(configs) :], strict=True):
+            scored = _score(model, train, test, holdout, cutoff, 0.9, random_seed)
+            for key in (
+                "coverage_50",
+                "coverage_90",
+                "median_abs_rel_error",
+                "mean_crps",
+                "mean_log_density",
+            ):
+                table.loc[name, f"lfo_{key}"] = scored.metrics[key]
+        table.attrs["lfo"] = f"fit on {holdout} <= {cutoff:.3g}, scored on {len(test)} larger runs"
     table["reliable"] = (table["n_bad_k"] == 0) & table["converged"].astype(bool)
     table.index.name = "law"
     reliable = bool(table["reliable"].all())

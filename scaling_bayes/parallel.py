@@ -42,15 +42,25 @@ class FitTask:
 
 
 def run_fit(task: FitTask):
-    """Fit one task; warnings are captured and returned with the model (as ``fit_warnings_``)."""
+    """Fit one task; its warnings travel with the model as ``fit_warnings_`` (category, text)."""
     from .model import ScalingLawModel
 
     model = ScalingLawModel(**{"progressbar": False, **task.model_kwargs})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(task.data, random_seed=task.random_seed)
-    model.fit_warnings_ = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    unique = {(w.category, str(w.message)) for w in caught}
+    model.fit_warnings_ = sorted(unique, key=lambda cw: (cw[0].__name__, cw[1]))
     return model
+
+
+def _reissue(models, tasks) -> list:
+    """Warn in the caller's process about what each fit warned, labelled by task."""
+    for model, task in zip(models, tasks, strict=True):
+        for category, message in getattr(model, "fit_warnings_", []):
+            prefix = f"[{task.label}] " if task.label else ""
+            warnings.warn(prefix + message, category, stacklevel=3)
+    return models
 
 
 def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None) -> list:
@@ -74,7 +84,7 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
     if client is not None:
         _check_client(client)
         futures = client.map(run_fit, tasks, pure=False)
-        return client.gather(futures)
+        return _reissue(client.gather(futures), tasks)
     workers = os.cpu_count() or 1 if n_jobs is None else n_jobs
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(
@@ -82,14 +92,14 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
         )
     workers = min(workers, len(tasks))
     if workers <= 1:
-        return [run_fit(task) for task in tasks]
+        return _reissue([run_fit(task) for task in tasks], tasks)
     single_core = [
         FitTask({**t.model_kwargs, "cores": 1}, t.data, t.random_seed, t.label, t.options)
         for t in tasks
     ]
     context = multiprocessing.get_context("spawn")  # fork is unsafe with sampler threads
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(run_fit, single_core))
+        return _reissue(list(pool.map(run_fit, single_core)), tasks)
 
 
 def _check_client(client) -> None:

@@ -14,7 +14,13 @@ from .data import ScalingData
 from .diagnostics import NOT_CONVERGED_BANNER
 from .forecast import Forecast
 
-__all__ = ["forecast_plot_data", "plot_forecast", "stamp_unconverged"]
+__all__ = [
+    "forecast_plot_data",
+    "plot_forecast",
+    "plot_ppc",
+    "ppc_plot_data",
+    "stamp_unconverged",
+]
 
 _AXIS_LABELS = {
     "compute": "training compute C (FLOPs)",
@@ -123,6 +129,91 @@ def plot_forecast(
     ax.set_title(title or f"Forecast loss over scale ({forecast.law} law)")
     ax.legend(frameon=False, fontsize=8)
     if not forecast.converged:
+        stamp_unconverged(ax)
+    return fig, ax
+
+
+def ppc_plot_data(model, *, probs: tuple[float, ...] = (0.5, 0.9), random_seed: int = 0):
+    """Posterior predictive check: each observed run against the model's predictive interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run (index: the run's label): ``x`` (compute when known, else the law's
+        axis; ``attrs["x_axis"]``), ``observed``, ``median``, ``lower_<p>``/``upper_<p>`` per
+        central interval, and ``inside_<p>`` flags.
+    """
+    model._check_fitted("ppc_plot_data")
+    data = model.data_
+    scales = {axis: data.column(axis) for axis in model.axes}
+    forecast = model.predict(**scales, random_seed=random_seed)
+    flat = forecast.flat_draws()
+    axis = "compute" if "compute" in data.axes else model.axes[0]
+    table = pd.DataFrame(
+        {"x": data.column(axis), "observed": data.loss, "median": np.median(flat, axis=0)},
+        index=data.frame.index,
+    )
+    for p in probs:
+        pct = round(p * 100)
+        lower, upper = np.quantile(flat, [(1 - p) / 2, (1 + p) / 2], axis=0)
+        table[f"lower_{pct}"], table[f"upper_{pct}"] = lower, upper
+        table[f"inside_{pct}"] = (lower <= table["observed"]) & (table["observed"] <= upper)
+    table.attrs.update(x_axis=axis, converged=forecast.converged, loss_unit=model.loss_unit)
+    return table
+
+
+def plot_ppc(model, *, probs: tuple[float, ...] = (0.5, 0.9), ax=None, random_seed: int = 0):
+    """Observed runs over the posterior predictive intervals at their own scales.
+
+    Points outside the widest interval are drawn in red; about ``1 - max(probs)`` of them are
+    expected outside if the law and noise model fit.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    import matplotlib.pyplot as plt
+
+    table = ppc_plot_data(model, probs=probs, random_seed=random_seed)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+    else:
+        fig = ax.figure
+    for i, p in enumerate(sorted(probs, reverse=True)):
+        pct = round(p * 100)
+        ax.vlines(
+            table["x"],
+            table[f"lower_{pct}"],
+            table[f"upper_{pct}"],
+            color="C0",
+            lw=2 + 3 * i,
+            alpha=0.35 + 0.25 * i,
+            label=f"{pct}% predictive interval",
+        )
+    widest = round(max(probs) * 100)
+    inside = table[f"inside_{widest}"]
+    ax.scatter(
+        table.loc[inside, "x"],
+        table.loc[inside, "observed"],
+        s=14,
+        color="k",
+        zorder=3,
+        label="observed run",
+    )
+    ax.scatter(
+        table.loc[~inside, "x"],
+        table.loc[~inside, "observed"],
+        s=18,
+        color="red",
+        zorder=3,
+        label=f"outside the {widest}% interval ({int((~inside).sum())})",
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel(_AXIS_LABELS[table.attrs["x_axis"]])
+    ax.set_ylabel(f"loss ({model.loss_unit})")
+    ax.set_title(f"Posterior predictive check ({model.law} law)")
+    ax.legend(frameon=False, fontsize=8)
+    if not table.attrs["converged"]:
         stamp_unconverged(ax)
     return fig, ax
 

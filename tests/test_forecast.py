@@ -78,3 +78,21 @@ def test_fan_chart_draws_its_data_twin(fitted_chinchilla):
     assert ax.get_xscale() == "log"
     assert "FLOPs" in ax.get_xlabel()
     assert "nats/token" in ax.get_ylabel()
+
+
+def test_posterior_predictive_check_of_a_true_posterior_covers_the_runs(example_data):
+    """Runs simulated from the law with 1% noise, posterior = that law with sigma 1%: about 90%
+    of runs sit inside the 90% predictive interval (15 runs: at least 11, the binomial 1% tail)."""
+    from helpers import hand_built_draws
+
+    from scaling_bayes.testing import fit_from_draws
+
+    model = fit_from_draws(
+        sb.ScalingLawModel(progressbar=False), example_data, hand_built_draws(spread=0.001)
+    )
+    table = sb.ppc_plot_data(model)
+    assert table["inside_90"].sum() >= 11
+    np.testing.assert_array_equal(table["observed"], example_data.loss)
+    _, ax = sb.plot_ppc(model)
+    assert ax.get_xscale() == "log"
+    assert any("observed run" in t.get_text() for t in ax.get_legend().get_texts())
