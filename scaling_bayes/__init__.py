@@ -43,6 +43,7 @@ from .exceptions import (
     ScalingBayesWarning,
 )
 from .forecast import Forecast
+from .memo import RiskMemo
 from .model import ScalingLawModel
 from .plotting import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
 from .prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
@@ -101,6 +102,7 @@ __all__ = [
     "ParetoKWarning",
     "PilotValue",
     "PriorSensitivity",
+    "RiskMemo",
     "RiskResult",
     "ScaleLadder",
     "ScalingBayesError",
