@@ -38,7 +38,9 @@ class Backtest:
         One row per held-out run (index: the run's row label): its scales, ``observed`` loss,
         ``median`` forecast, central ``lower``/``upper`` bounds (mass in ``attrs``),
         ``covered``, ``abs_rel_error``, ``pit``, ``crps``, ``log_density`` and
-        ``extrapolation_ratio`` (its compute over the largest training compute).
+        ``extrapolation_ratio`` (its value of the ``holdout`` axis over the largest training
+        value on that axis; the forecast's own ratio, used for ``extrapolation_error``, is on
+        compute or the law's axis).
     metrics : pandas.Series
         Coverage at 50/80/90/95%, median and mean absolute relative error, mean CRPS (loss
         units), mean log predictive density (nats per run), ``n_runs``; ``attrs["converged"]``.

@@ -505,6 +505,10 @@ class HuberBootstrap:
         :meth:`predict_draws` when ``add_residual_noise=True``.
     random_seed : int or None
         Seed of the resampling.
+    theta : ndarray
+        The replicates in the log parameterisation the optimiser works in (``log A``, ``log E``,
+        exponents, ...). Predictions use these, so a degenerate replicate whose ``A`` overflows
+        ``exp`` (a steep exponent fitted to a resample of a few runs) still predicts finitely.
 
     Notes
     -----
@@ -520,6 +524,7 @@ class HuberBootstrap:
     draws: pd.DataFrame
     log_residuals: np.ndarray
     random_seed: int | None = None
+    theta: np.ndarray | None = None
 
     @property
     def n_boot(self) -> int:
@@ -570,7 +575,9 @@ class HuberBootstrap:
         log_x, _ = _scales(
             params, tokens, x, self.fit.law, where="predict_draws", axis=self.fit.axis
         )
-        theta = _theta_from_draws(self.draws, self.fit.law)
+        theta = (
+            self.theta if self.theta is not None else _theta_from_draws(self.draws, self.fit.law)
+        )
         out = np.stack([_log_law(row, log_x) for row in theta])
         if add_residual_noise:
             rng = np.random.default_rng(random_seed)
@@ -684,11 +691,13 @@ def bootstrap_huber(
     theta = np.asarray(rows)
     names = _THETA_NAMES[law]
     value = {name: theta[:, i] for i, name in enumerate(names)}
-    draws = pd.DataFrame(
-        {"E": np.exp(value["e"]), "A": np.exp(value["a"]), "alpha": value["alpha"]}
-    )
+    with np.errstate(over="ignore"):  # a degenerate replicate may overflow A; theta keeps it
+        draws = pd.DataFrame(
+            {"E": np.exp(value["e"]), "A": np.exp(value["a"]), "alpha": value["alpha"]}
+        )
     if law == "chinchilla":
-        draws["B"] = np.exp(value["b"])
+        with np.errstate(over="ignore"):
+            draws["B"] = np.exp(value["b"])
         draws["beta"] = value["beta"]
     draws["objective"] = objective
     draws["converged"] = converged
@@ -703,5 +712,9 @@ def bootstrap_huber(
     residuals = log_loss - _log_law(warm, log_x)
     inflation = np.sqrt(n / (n - len(names)))
     return HuberBootstrap(
-        fit=fit, draws=draws, log_residuals=residuals * inflation, random_seed=random_seed
+        fit=fit,
+        draws=draws,
+        log_residuals=residuals * inflation,
+        random_seed=random_seed,
+        theta=theta,
     )

@@ -501,6 +501,7 @@ class ScalingLawModel:
         tokens=None,
         compute=None,
         random_seed: int | None = None,
+        extrapolation_error: float | None = None,
     ) -> Forecast:
         """Posterior predictive loss at new scales.
 
@@ -517,6 +518,8 @@ class ScalingLawModel:
             Training FLOPs.
         random_seed : int, optional
             Seed of the observation-noise draws.
+        extrapolation_error : float, optional
+            Overrides the model's ``extrapolation_error`` for this forecast (a stress test).
 
         Returns
         -------
@@ -568,12 +571,15 @@ class ScalingLawModel:
             if axis in scales and axis not in requested and np.ndim(scales[axis]) == 1:
                 table[axis] = scales[axis]
         table["extrapolation_ratio"] = self._extrapolation_ratio(table)
-        if self.extrapolation_error > 0:
+        tau = self.extrapolation_error if extrapolation_error is None else extrapolation_error
+        if isinstance(tau, bool) or not isinstance(tau, int | float) or not 0 <= tau < 1:
+            raise DataError(f"extrapolation_error must be in [0, 1), e.g. 0.01; got {tau!r}")
+        if tau > 0:
             # One systematic deviation per draw, shared by all scales and growing with each
             # e-fold of extrapolation: the law itself may be off, not just a run.
             folds = np.log(np.maximum(table["extrapolation_ratio"].to_numpy(), 1.0))
             z = rng.standard_normal((*mean.shape[:-1], 1))
-            discrepancy = np.exp(self.extrapolation_error * folds * z)
+            discrepancy = np.exp(tau * folds * z)
             mean, loss = mean * discrepancy, loss * discrepancy
         far = table["extrapolation_ratio"] > EXTRAPOLATION_WARN_RATIO
         if far.any():

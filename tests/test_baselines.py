@@ -339,3 +339,14 @@ def test_scales_in_billions_are_flagged():
     params = np.geomspace(0.07, 16.0, 8)  # billions of parameters, not raw counts
     with pytest.warns(InputWarning, match="params are all below 1e5"):
         fit_huber(params, None, 2.0 + 0.5 * params**-0.3, law="power")
+
+
+def test_degenerate_bootstrap_replicate_still_predicts_finitely():
+    """Six runs on a power law: some resamples fit a steep exponent whose A overflows exp();
+    predictions come from the log parameters, so every draw stays finite."""
+    x = 1.25e16 * 2.0 ** np.arange(6)
+    y = np.array([4.543239, 4.3644003, 4.2011504, 4.0373517, 3.8989374, 3.7640933])
+    boot = bootstrap_huber(None, None, y, law="power", x=x, n_boot=200, random_seed=0)
+    assert not np.isfinite(boot.draws["A"]).all()  # the degenerate replicate is really there
+    draws = boot.predict_draws(x=[8e17], random_seed=0)
+    assert np.isfinite(draws).all()

@@ -289,3 +289,18 @@ def test_extrapolation_error_widens_forecasts_beyond_the_data_only(example_data)
 def test_extrapolation_error_is_validated():
     with pytest.raises(sb.ConfigError, match="extrapolation_error must be"):
         sb.ScalingLawModel(extrapolation_error=-0.1)
+
+
+def test_extrapolation_error_can_be_set_per_forecast(example_data):
+    draws = hand_built_draws()
+    plain = fit_from_draws(sb.ScalingLawModel(progressbar=False), example_data, draws)
+    wide = fit_from_draws(
+        sb.ScalingLawModel(progressbar=False, extrapolation_error=0.02), example_data, draws
+    )
+    far = dict(params=[3e9], tokens=[6e10], random_seed=0)
+    np.testing.assert_array_equal(
+        plain.predict(**far, extrapolation_error=0.02).flat_draws(),
+        wide.predict(**far).flat_draws(),
+    )
+    with pytest.raises(sb.DataError, match="extrapolation_error must be in"):
+        plain.predict(**far, extrapolation_error=2)
