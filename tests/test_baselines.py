@@ -212,13 +212,14 @@ def test_chinchilla_refit_reproduces_epoch_ai(epoch_runs, epoch_fit):
 
 @pytest.mark.slow
 def test_coarse_grid_finds_the_optimum_of_hoffmanns_full_grid():
-    for drop in (0, 5):
-        runs = chinchilla_runs(drop_highest=drop)
-        coarse = fit_huber(runs["params"], runs["tokens"], runs["loss"])
-        full = fit_huber(runs["params"], runs["tokens"], runs["loss"], grid="hoffmann")
-        assert full.n_starts == 4500
-        assert coarse.objective == pytest.approx(full.objective, rel=1e-6)
-        np.testing.assert_allclose(coarse.theta, full.theta, rtol=1e-4)
+    # On Epoch AI's 240 runs (the full grid takes ~25 s; the 245-run case is the same code path
+    # and was checked when the default grid was chosen, see the module docstring).
+    runs = chinchilla_runs(drop_highest=5)
+    coarse = fit_huber(runs["params"], runs["tokens"], runs["loss"])
+    full = fit_huber(runs["params"], runs["tokens"], runs["loss"], grid="hoffmann")
+    assert full.n_starts == 4500
+    assert coarse.objective == pytest.approx(full.objective, rel=1e-6)
+    np.testing.assert_allclose(coarse.theta, full.theta, rtol=1e-4)
 
 
 @pytest.mark.slow
@@ -346,7 +347,8 @@ def test_degenerate_bootstrap_replicate_still_predicts_finitely():
     predictions come from the log parameters, so every draw stays finite."""
     x = 1.25e16 * 2.0 ** np.arange(6)
     y = np.array([4.543239, 4.3644003, 4.2011504, 4.0373517, 3.8989374, 3.7640933])
-    boot = bootstrap_huber(None, None, y, law="power", x=x, n_boot=200, random_seed=0)
+    # Replicate 109 of this seed's stream is the degenerate one.
+    boot = bootstrap_huber(None, None, y, law="power", x=x, n_boot=110, random_seed=0)
     assert not np.isfinite(boot.draws["A"]).all()  # the degenerate replicate is really there
     draws = boot.predict_draws(x=[8e17], random_seed=0)
     assert np.isfinite(draws).all()
