@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    .venv/bin/python benchmarks/bench_risk.py [--repeats 15] [--markdown benchmarks/RISK_RESULTS.md]
+    .venv/bin/python benchmarks/bench_risk.py [--repeats 15] [--markdown FILE]
 
 One real fit of the bundled example runs (4 chains x 1000 draws = 4,000 posterior draws, 2000
 tuning steps; its time is reported but not benchmarked), then repeated timings in the same
