@@ -25,7 +25,13 @@ from .joint import (
     simulate_plan,
     warn_unconverged,
 )
-from .metrics import ROI_CONVENTION, decision_metrics, ess_method, mcse_quantile
+from .metrics import (
+    METRIC_COLUMNS,
+    ROI_CONVENTION,
+    decision_metrics,
+    ess_method,
+    mcse_quantile,
+)
 from .plan import Investment
 from .wording import format_money, format_percent, likelihood_words
 
@@ -206,19 +212,7 @@ def _median_rows(draws: PlanDraws, losses: LossDraws, interval_prob: float) -> p
         rows.append(
             (key, mid, se, lo, hi, unit, "median", f"{what}; bounds: central {pct} interval")
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "metric",
-            "estimate",
-            "mc_se",
-            "lower",
-            "upper",
-            "unit",
-            "statistic",
-            "definition",
-        ],
-    ).set_index("metric")
+    return pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
 
 
 def risk_text(plan: Investment, table: pd.DataFrame, losses: LossDraws) -> str:

@@ -43,6 +43,18 @@ __all__ = [
     "value_at_risk",
 ]
 
+#: Columns of every metric table (``metric`` becomes the index).
+METRIC_COLUMNS = (
+    "metric",
+    "estimate",
+    "mc_se",
+    "lower",
+    "upper",
+    "unit",
+    "statistic",
+    "definition",
+)
+
 ROI_CONVENTION = "ROI = (V - C) / C, break-even 0 (V value, C cost; not V / C)"
 
 
@@ -410,19 +422,7 @@ def decision_metrics(
         "mean",
         f"E[C]; bounds: central {pct} interval",
     )
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "metric",
-            "estimate",
-            "mc_se",
-            "lower",
-            "upper",
-            "unit",
-            "statistic",
-            "definition",
-        ],
-    ).set_index("metric")
+    table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
     table.attrs.update(
         roi_convention=ROI_CONVENTION,
         threshold=threshold,
