@@ -535,6 +535,9 @@ class ScalingLawModel:
             Missing, non-positive or non-finite scales, or arguments the law cannot use.
         """
         self._check_fitted("predict")
+        tau = self.extrapolation_error if extrapolation_error is None else extrapolation_error
+        if isinstance(tau, bool) or not isinstance(tau, int | float) or not 0 <= tau < 1:
+            raise DataError(f"extrapolation_error must be in [0, 1), e.g. 0.01; got {tau!r}")
         requested = _broadcast_scales(params=params, tokens=tokens, compute=compute)
         spec = self.law_spec
         post = self.idata_.posterior
@@ -571,9 +574,6 @@ class ScalingLawModel:
             if axis in scales and axis not in requested and np.ndim(scales[axis]) == 1:
                 table[axis] = scales[axis]
         table["extrapolation_ratio"] = self._extrapolation_ratio(table)
-        tau = self.extrapolation_error if extrapolation_error is None else extrapolation_error
-        if isinstance(tau, bool) or not isinstance(tau, int | float) or not 0 <= tau < 1:
-            raise DataError(f"extrapolation_error must be in [0, 1), e.g. 0.01; got {tau!r}")
         if tau > 0:
             # One systematic deviation per draw, shared by all scales and growing with each
             # e-fold of extrapolation: the law itself may be off, not just a run.
