@@ -141,7 +141,8 @@ def compare_laws(
     data : ScalingData
     laws : sequence of str or dict
         Law names, or dicts of :class:`~scaling_bayes.model.ScalingLawModel` arguments (e.g.
-        ``{"law": "power", "x": "params"}``). One-axis laws given by name use ``x``.
+        ``{"law": "power", "x": "params"}``), optionally with a ``"name"`` for the table (to
+        compare variants of one law). One-axis laws given by name use ``x``.
     x : str
         Axis of one-axis laws given by name.
     holdout, cutoff : optional
@@ -177,9 +178,15 @@ def compare_laws(
         spec = get_law(kwargs["law"])
         if any(slot == "x" for _, _, slot in spec.terms):
             kwargs.setdefault("x", x)
-        name = kwargs["law"] if kwargs.get("x") in (None, x) else f"{kwargs['law']}({kwargs['x']})"
+        default = (
+            kwargs["law"] if kwargs.get("x") in (None, x) else f"{kwargs['law']}({kwargs['x']})"
+        )
+        name = str(kwargs.pop("name", default))
         if name in configs:
-            raise ConfigError(f"law {name!r} is listed twice")
+            raise ConfigError(
+                f"law {name!r} is listed twice; give variants distinct names, e.g. "
+                "{'law': 'chinchilla', 'priors': 'literature', 'name': 'chinchilla (literature)'}"
+            )
         configs[name] = {**(model_kwargs or {}), **kwargs}
     missing = {a for c in configs.values() for a in _axes(c) if a not in data.axes}
     if missing:
