@@ -148,3 +148,13 @@ def test_cli_refuses_existing_output_folder(tmp_path, capsys):
 def test_cli_without_command_prints_help(capsys):
     assert main([]) == 2
     assert "demo" in capsys.readouterr().out
+
+
+def test_cli_reports_an_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    # A folder cannot be created under a regular file, whoever runs the test (root included).
+    assert main(["demo", "--out", str(blocker / "review")]) == 2
+    assert "cannot write to output folder" in capsys.readouterr().err
+    assert main(["demo", "--out", str(blocker), "--force"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
