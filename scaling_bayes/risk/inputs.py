@@ -67,6 +67,27 @@ class Bounds:
         return bad
 
 
+def positive_number(name: str, value, what: str = "number") -> float:
+    """``value`` as one positive, finite float, or a :class:`DataError` naming ``name``.
+
+    ``what`` says what the number is (e.g. "a loss", "raw count or FLOPs") in the message.
+
+    Examples
+    --------
+    >>> positive_number("baseline_loss", 2.6, "a loss")
+    2.6
+    """
+    if isinstance(value, bool) or np.ndim(value) != 0:
+        raise DataError(f"{name} must be one positive number ({what}); got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{name} must be a positive number ({what}); got {value!r}") from err
+    if not np.isfinite(number) or number <= 0:
+        raise DataError(f"{name} must be positive and finite ({what}); got {value!r}")
+    return number
+
+
 def is_distribution(value) -> bool:
     """True for a frozen ``scipy.stats`` distribution (anything with ``ppf``, ``rvs``, ``support``).
 

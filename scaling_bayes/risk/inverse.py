@@ -22,7 +22,7 @@ from ..constants import EXTRAPOLATION_WARN_RATIO, INTERVAL_PROB
 from ..diagnostics import NOT_CONVERGED_BANNER
 from ..exceptions import ConvergenceWarning, DataError, ExtrapolationWarning
 from .cost import ComputeCost
-from .inputs import child_seed, seed_entropy
+from .inputs import child_seed, positive_number, seed_entropy
 from .joint import is_model, warn_unconverged
 from .metrics import effective_sample_size
 from .wording import format_money, likelihood_words
@@ -122,7 +122,7 @@ def compute_for_target(
             f"compute_for_target needs a law of compute: 'chinchilla' (compute-optimal) or "
             f"'power' with x='compute'; this model is law={law!r}, x={axis!r}"
         )
-    target = _positive(target_loss, "target_loss")
+    target = positive_number("target_loss", target_loss, "a loss")
     if not 0 < prob < 1:
         raise DataError(f"prob must be in (0, 1), e.g. 0.9; got {prob!r}")
     if kind not in ("mean", "predictive"):
@@ -135,7 +135,7 @@ def compute_for_target(
             raise DataError("the runs record no compute; give compute_bounds=(low, high) in FLOPs")
         lo, hi = max_c * 1e-3, max_c * 1e9
     else:
-        lo, hi = (_positive(b, "compute_bounds") for b in compute_bounds)
+        lo, hi = (positive_number("compute_bounds", b, "FLOPs") for b in compute_bounds)
         if lo >= hi:
             raise DataError(
                 f"compute_bounds must be (low, high) with low < high; got {compute_bounds}"
@@ -223,16 +223,6 @@ def compute_for_target(
         table=table,
         text=text,
     )
-
-
-def _positive(value, name: str) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError) as err:
-        raise DataError(f"{name} must be a positive number; got {value!r}") from err
-    if isinstance(value, bool) or not np.isfinite(x) or x <= 0:
-        raise DataError(f"{name} must be a positive number; got {value!r}")
-    return x
 
 
 def _allocation(model, compute: float, seed: int) -> dict:

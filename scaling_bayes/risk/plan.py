@@ -10,7 +10,7 @@ import numpy as np
 from ..constants import FLOPS_PER_PARAM_TOKEN
 from ..exceptions import DataError, InputWarning
 from .cost import ComputeCost
-from .inputs import Bounds
+from .inputs import Bounds, positive_number
 from .value import ValueModel
 
 __all__ = ["Investment", "plans_from_budgets"]
@@ -59,7 +59,7 @@ class Investment:
         for axis in ("params", "tokens", "compute"):
             raw = getattr(self, axis)
             if raw is not None:
-                object.__setattr__(self, axis, _positive(axis, raw))
+                object.__setattr__(self, axis, positive_number(axis, raw, "raw count or FLOPs"))
         n, d, c = self.params, self.tokens, self.compute
         if c is None and (n is None or d is None):
             raise DataError(
@@ -159,18 +159,6 @@ def plans_from_budgets(
         Investment(compute=float(c), cost=cost, value=value, name=name)
         for c, name in zip(budgets, names, strict=True)
     ]
-
-
-def _positive(name: str, value) -> float:
-    if isinstance(value, bool) or np.ndim(value) != 0:
-        raise DataError(f"{name} must be one positive number (raw count or FLOPs); got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as err:
-        raise DataError(f"{name} must be a positive number; got {value!r}") from err
-    if not np.isfinite(number) or number <= 0:
-        raise DataError(f"{name} must be positive and finite; got {value!r}")
-    return number
 
 
 def _count(x: float) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import DataError
-from .inputs import Bounds, check_input, describe_input
+from .inputs import Bounds, check_input, describe_input, positive_number
 
 __all__ = ["CallableValue", "LinearValue", "TargetValue", "ValueModel", "annuity_factor"]
 
@@ -177,7 +177,7 @@ class LinearValue(ValueModel):
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(
-            self, "baseline_loss", _positive_number("baseline_loss", self.baseline_loss)
+            self, "baseline_loss", positive_number("baseline_loss", self.baseline_loss, "a loss")
         )
         object.__setattr__(
             self,
@@ -236,10 +236,12 @@ class TargetValue(ValueModel):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "target_loss", _positive_number("target_loss", self.target_loss))
+        object.__setattr__(
+            self, "target_loss", positive_number("target_loss", self.target_loss, "a loss")
+        )
         object.__setattr__(self, "usd_if_met", check_input("usd_if_met", self.usd_if_met, _MONEY))
         if self.partial_from is not None:
-            start = _positive_number("partial_from", self.partial_from)
+            start = positive_number("partial_from", self.partial_from, "a loss")
             if start <= self.target_loss:
                 raise DataError(
                     f"partial_from ({start:g}) must be a loss above target_loss "
@@ -358,15 +360,3 @@ class CallableValue(ValueModel):
 
 _MONEY = Bounds(0.0, None, unit="money", example="3_000_000 or scipy.stats.uniform(2e6, 2e6)")
 _ANY = Bounds(None, None)
-
-
-def _positive_number(name: str, value) -> float:
-    if isinstance(value, bool) or np.ndim(value) != 0:
-        raise DataError(f"{name} must be a positive number (a loss); got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as err:
-        raise DataError(f"{name} must be a positive number (a loss); got {value!r}") from err
-    if not np.isfinite(number) or number <= 0:
-        raise DataError(f"{name} must be a positive, finite loss; got {value!r}")
-    return number
