@@ -62,8 +62,8 @@ sys.path.insert(0, str(HERE))
 from _common import markdown, median, shared_csv  # noqa: E402
 
 import scaling_bayes as sb  # noqa: E402
-from scaling_bayes import scoring  # noqa: E402
-from scaling_bayes.baselines import bootstrap_huber  # noqa: E402
+from scaling_bayes.checks import scoring  # noqa: E402
+from scaling_bayes.checks.baselines import bootstrap_huber  # noqa: E402
 
 #: Nominal masses of the central intervals scored (50% and 90% are the headline ones).
 LEVELS: tuple[float, ...] = scoring.COVERAGE_PROBS

@@ -57,7 +57,7 @@ def main() -> None:
     from scipy import stats
 
     import scaling_bayes as sb
-    from scaling_bayes.risk import (
+    from scaling_bayes.decision import (
         ComputeCost,
         Investment,
         LinearValue,

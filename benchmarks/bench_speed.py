@@ -124,7 +124,7 @@ def worker_backends() -> dict:
     from _common import load_chinchilla
 
     import scaling_bayes as sb
-    from scaling_bayes.sampling import available_samplers
+    from scaling_bayes.core.sampling import available_samplers
 
     frame = load_chinchilla()
     out = {}

@@ -15,21 +15,20 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=".*ArviZ is undergoing", category=FutureWarning)
     import arviz as _arviz  # noqa: F401
 
-__version__ = "0.1.0"
-
-from .backtest import (
+from ._version import __version__
+from .checks.backtest import (
     Backtest,
     backtest,
     calibration_plot_data,
     plot_calibration,
     rolling_backtest,
 )
-from .comparison import LawComparison, ParetoKWarning, compare_laws
-from .constants import INTERVAL_PROB
-from .data import ScalingData
-from .datasets import load_example
-from .diagnostics import ConvergenceReport
-from .exceptions import (
+from .checks.comparison import LawComparison, ParetoKWarning, compare_laws
+from .checks.prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
+from .core.constants import INTERVAL_PROB
+from .core.data import ScalingData
+from .core.diagnostics import ConvergenceReport
+from .core.exceptions import (
     ConfigError,
     ConvergenceWarning,
     DataError,
@@ -42,12 +41,11 @@ from .exceptions import (
     ScalingBayesError,
     ScalingBayesWarning,
 )
-from .forecast import Forecast
-from .memo import RiskMemo
-from .model import ScalingLawModel
-from .plotting import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
-from .prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
-from .risk import (
+from .core.forecast import Forecast
+from .core.model import ScalingLawModel
+from .core.simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simulate_runs
+from .datasets import load_example
+from .decision import (
     GPU_SPECS,
     CallableValue,
     ComputeCost,
@@ -59,24 +57,27 @@ from .risk import (
     TargetBudget,
     TargetValue,
     acceptability_curve,
-    acceptability_plot_data,
     assess_roi,
     compare_scales,
     compute_for_target,
     evpi,
     evsi_pilot,
-    likelihood_words,
     plans_from_budgets,
+    tornado,
+)
+from .report import (
+    RiskMemo,
+    acceptability_plot_data,
+    likelihood_words,
     plot_acceptability,
     plot_roi,
     plot_scale_ladder,
     plot_tornado,
     roi_plot_data,
     scale_ladder_plot_data,
-    tornado,
     tornado_plot_data,
 )
-from .simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simulate_runs
+from .report.fit_plots import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
 
 __all__ = [
     "EPOCH_CHINCHILLA",

@@ -1,9 +1,9 @@
 """Helpers for tests (ours and users'): a fitted model without MCMC.
 
-:func:`fit_from_draws` fills a :class:`~scaling_bayes.model.ScalingLawModel` with posterior draws
-given by hand, through the same code path as a real fit after sampling (InferenceData completion,
-diagnostics, metadata), so forecasts, summaries, risk metrics and plots can be unit-tested in
-milliseconds, in the spirit of ``pymc.testing.mock_sample``.
+:func:`fit_from_draws` fills a :class:`~scaling_bayes.core.model.ScalingLawModel` with posterior
+draws given by hand, through the same code path as a real fit after sampling (InferenceData
+completion, diagnostics, metadata), so forecasts, summaries, risk metrics and plots can be
+unit-tested in milliseconds, in the spirit of ``pymc.testing.mock_sample``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import arviz as az
 import numpy as np
 import xarray as xr
 
-from .exceptions import DataError
+from .core.exceptions import DataError
 
 __all__ = ["fit_from_draws", "relative_draws"]
 
@@ -23,7 +23,7 @@ def relative_draws(model, data, published: Mapping[str, np.ndarray]) -> dict[str
     """Convert draws of the published parameters (E, A, alpha, B, beta) to the sampled ones.
 
     ``E_fraction = E / y_min`` and ``a = A x0^-alpha / y_min``, with ``y_min`` and the reference
-    scales ``x0`` of ``data`` (see :mod:`scaling_bayes.laws`).
+    scales ``x0`` of ``data`` (see :mod:`scaling_bayes.core.laws`).
     """
     spec = model.law_spec
     _, reference, y_min = model._model_inputs(data)

@@ -32,8 +32,8 @@ def demo_numbers() -> dict[str, dict]:
         from scaling_bayes.app.config import load_config
         from scaling_bayes.app.review import build_inputs
     except ImportError:  # before the architecture refactor
-        from scaling_bayes.config import load_config
-        from scaling_bayes.review import build_inputs
+        from scaling_bayes.app.config import load_config
+        from scaling_bayes.app.review import build_inputs
 
     from importlib import resources
 

@@ -8,7 +8,7 @@ import pytest
 from helpers import TRUE_LAW
 
 import scaling_bayes as sb
-from scaling_bayes.backtest import _score, split_runs
+from scaling_bayes.checks.backtest import _score, split_runs
 from scaling_bayes.testing import fit_from_draws
 
 

@@ -18,8 +18,8 @@ import pytest
 from scipy import stats
 from scipy.optimize import approx_fprime
 
-from scaling_bayes import baselines
-from scaling_bayes.baselines import (
+from scaling_bayes.checks import baselines
+from scaling_bayes.checks.baselines import (
     HUBER_DELTA,
     HuberBootstrap,
     HuberFit,
@@ -27,7 +27,7 @@ from scaling_bayes.baselines import (
     fit_huber,
     starting_grid,
 )
-from scaling_bayes.exceptions import DataError, InputWarning
+from scaling_bayes.core.exceptions import DataError, InputWarning
 
 #: Allowed distance from the truth or a reference, in standard errors.
 N_SE = 4.0

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import scaling_bayes as sb
-from scaling_bayes.parallel import FitTask, map_fits
+from scaling_bayes.checks.parallel import FitTask, map_fits
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +136,7 @@ def test_kaplan_law_recovers_its_parameters():
 def test_broken_power_law_recovers_the_bend():
     """A law whose exponent steepens from 0.15 to 0.5 around 1e8 parameters (Caballero et al.
     2023), 30 runs over four decades with 0.5% noise: both exponents are recovered."""
-    from scaling_bayes.laws import break_log_factor
+    from scaling_bayes.core.laws import break_log_factor
 
     truth = {"E": 1.5, "A": 60.0, "alpha": 0.15, "alpha_after": 0.5, "break": 1e8, "sharpness": 0.3}
 

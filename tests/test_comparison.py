@@ -7,7 +7,7 @@ import pytest
 from helpers import hand_built_draws
 
 import scaling_bayes as sb
-import scaling_bayes.comparison as comparison
+import scaling_bayes.checks.comparison as comparison
 from scaling_bayes.testing import fit_from_draws
 
 

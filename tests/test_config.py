@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 import scaling_bayes as sb
-from scaling_bayes.cli import main
-from scaling_bayes.config import load_config, parse_config
+from scaling_bayes.app.cli import main
+from scaling_bayes.app.config import load_config, parse_config
 from scaling_bayes.datasets import example_config_path
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import scaling_bayes as sb
-from scaling_bayes.data import design_problems
+from scaling_bayes.core.data import design_problems
 
 
 def runs(**overrides) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import scaling_bayes as sb
-from scaling_bayes.cli import main
+from scaling_bayes.app.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -10,13 +10,18 @@ from pymc_extras.prior import Prior
 from scipy import optimize, stats
 
 import scaling_bayes as sb
-from scaling_bayes.laws import (
+from scaling_bayes.core.laws import (
     compute_optimal_allocation,
     get_law,
     mean_loss,
     published_parameters,
 )
-from scaling_bayes.priors import default_priors, priors_from_json, priors_to_json, resolve_priors
+from scaling_bayes.core.priors import (
+    default_priors,
+    priors_from_json,
+    priors_to_json,
+    resolve_priors,
+)
 from scaling_bayes.testing import relative_draws
 
 

@@ -19,13 +19,13 @@ from helpers import hand_built_draws
 from scipy import stats
 
 import scaling_bayes as sb
-from scaling_bayes.backtest import Backtest
-from scaling_bayes.memo import RiskMemo, wording_ja
-from scaling_bayes.memo.core import safe_cell
-from scaling_bayes.memo.document import full
-from scaling_bayes.memo.provenance import canonical_runs_csv
-from scaling_bayes.prior_checks import PriorSensitivity
-from scaling_bayes.risk import decision_metrics, likelihood_term, likelihood_words
+from scaling_bayes.checks.backtest import Backtest
+from scaling_bayes.checks.prior_checks import PriorSensitivity
+from scaling_bayes.decision import decision_metrics
+from scaling_bayes.report import RiskMemo, likelihood_term, likelihood_words, wording_ja
+from scaling_bayes.report.document import full
+from scaling_bayes.report.memo import safe_cell
+from scaling_bayes.report.provenance import canonical_runs_csv
 from scaling_bayes.testing import fit_from_draws
 
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
@@ -547,7 +547,7 @@ def test_bad_output_paths(model, ladder, tmp_path, monkeypatch):
         memo.to_markdown(tmp_path)
     with pytest.raises(sb.ConfigError, match="file path"):
         memo.to_csv(None)
-    monkeypatch.setattr("scaling_bayes.memo.core.os.access", lambda *a, **k: False)
+    monkeypatch.setattr("scaling_bayes.report.memo.os.access", lambda *a, **k: False)
     with pytest.raises(sb.ConfigError, match="not writable"):
         memo.to_csv(tmp_path / "numbers.csv")
     assert not list(tmp_path.iterdir())

@@ -8,9 +8,9 @@ from scipy import stats
 
 import scaling_bayes as sb
 from scaling_bayes import Forecast
-from scaling_bayes.diagnostics import NOT_CONVERGED_BANNER
-from scaling_bayes.exceptions import ConvergenceWarning, DataError, InputWarning
-from scaling_bayes.risk import (
+from scaling_bayes.core.diagnostics import NOT_CONVERGED_BANNER
+from scaling_bayes.core.exceptions import ConvergenceWarning, DataError, InputWarning
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scaling_bayes.exceptions import DataError
-from scaling_bayes.risk import GPU_SPECS, ComputeCost, training_flops
+from scaling_bayes.core.exceptions import DataError
+from scaling_bayes.decision import GPU_SPECS, ComputeCost, training_flops
 
 # FACTS.md worked example: H100, MFU 0.4, PUE 1.58, 475 gCO2e/kWh.
 WORKED = {"gpu": "H100", "mfu": 0.4, "pue": 1.58, "grid_gco2_per_kwh": 475.0}

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import scaling_bayes as sb
-from scaling_bayes.exceptions import DataError, ExtrapolationWarning
-from scaling_bayes.risk import ComputeCost, compute_for_target
+from scaling_bayes.core.exceptions import DataError, ExtrapolationWarning
+from scaling_bayes.decision import ComputeCost, compute_for_target
 
 testing = pytest.importorskip("scaling_bayes.testing")
 

@@ -8,8 +8,8 @@ from scipy import stats
 
 import scaling_bayes as sb
 from scaling_bayes import Forecast
-from scaling_bayes.exceptions import DataError
-from scaling_bayes.risk import (
+from scaling_bayes.core.exceptions import DataError
+from scaling_bayes.decision import (
     DO_NOTHING,
     CallableValue,
     ComputeCost,

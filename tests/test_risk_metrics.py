@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 
 from scaling_bayes import Forecast
-from scaling_bayes.exceptions import DataError
-from scaling_bayes.risk import (
+from scaling_bayes.core.exceptions import DataError
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,

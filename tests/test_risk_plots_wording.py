@@ -12,15 +12,18 @@ import pytest
 from scipy import stats
 
 from scaling_bayes import Forecast
-from scaling_bayes.diagnostics import NOT_CONVERGED_BANNER
-from scaling_bayes.exceptions import ConvergenceWarning, DataError
-from scaling_bayes.risk import (
+from scaling_bayes.core.diagnostics import NOT_CONVERGED_BANNER
+from scaling_bayes.core.exceptions import ConvergenceWarning, DataError
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,
-    acceptability_plot_data,
     assess_roi,
     compare_scales,
+    tornado,
+)
+from scaling_bayes.report import (
+    acceptability_plot_data,
     format_money,
     format_probability,
     likelihood_term,
@@ -31,7 +34,6 @@ from scaling_bayes.risk import (
     plot_tornado,
     roi_plot_data,
     scale_ladder_plot_data,
-    tornado,
     tornado_plot_data,
 )
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from scaling_bayes.risk import (
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,

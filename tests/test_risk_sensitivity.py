@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scaling_bayes.exceptions import DataError
-from scaling_bayes.risk import (
+from scaling_bayes.core.exceptions import DataError
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import scaling_bayes as sb
-from scaling_bayes.risk import (
+from scaling_bayes.decision import (
     ComputeCost,
     Investment,
     LinearValue,

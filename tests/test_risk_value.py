@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from scaling_bayes.exceptions import DataError, InputWarning
-from scaling_bayes.risk import (
+from scaling_bayes.core.exceptions import DataError, InputWarning
+from scaling_bayes.decision import (
     CallableValue,
     ComputeCost,
     Investment,

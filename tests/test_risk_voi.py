@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 
 import scaling_bayes as sb
-from scaling_bayes.exceptions import DataError
-from scaling_bayes.risk import (
+from scaling_bayes.core.exceptions import DataError
+from scaling_bayes.decision import (
     DO_NOTHING,
     ComputeCost,
     Investment,
@@ -27,7 +27,7 @@ from scaling_bayes.risk import (
     evsi_pilot,
     training_flops,
 )
-from scaling_bayes.risk.voi import _PilotLikelihood
+from scaling_bayes.decision.voi import _PilotLikelihood
 
 Z = 4.0
 TAU = 0.05

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import integrate, special, stats
 
-from scaling_bayes.exceptions import DataError, InputWarning
-from scaling_bayes.scoring import (
+from scaling_bayes.checks.scoring import (
     COVERAGE_PROBS,
     absolute_relative_error,
     central_interval,
@@ -29,6 +28,7 @@ from scaling_bayes.scoring import (
     score_forecast,
     summary_metrics,
 )
+from scaling_bayes.core.exceptions import DataError, InputWarning
 
 #: Allowed distance between a Monte Carlo mean and its expectation, in standard errors.
 N_SE = 4.0

@@ -2,7 +2,7 @@
 
 ``pilot_runs.csv`` is what a company's proof of concept might produce: 15 small language-model
 runs (20M to 700M parameters, 10 to 40 tokens per parameter), simulated with
-:func:`scaling_bayes.simulate.simulate_runs` from Epoch AI's published refit of the Chinchilla
+:func:`scaling_bayes.core.simulate.simulate_runs` from Epoch AI's published refit of the Chinchilla
 law (Besiroglu et al. 2024: E = 1.817, A = 482.0, B = 2085, alpha = 0.348, beta = 0.366) with 1%
 multiplicative noise and seed 2024. Regenerate it with ``python -m scaling_bayes.datasets``; a
 test checks that the bundled file is exactly what that command writes.
@@ -24,7 +24,7 @@ EXAMPLE_TOKENS_PER_PARAM = (10.0, 20.0, 40.0)
 
 def make_example() -> pd.DataFrame:
     """Simulate the example runs (see the module docstring for the recipe)."""
-    from ..simulate import design_grid, simulate_runs
+    from ..core.simulate import design_grid, simulate_runs
 
     design = design_grid(EXAMPLE_PARAMS, EXAMPLE_TOKENS_PER_PARAM)
     runs = simulate_runs(design, noise=0.01, random_seed=EXAMPLE_SEED)

@@ -1,0 +1,203 @@
+"""Command line: ``scaling-bayes demo | review | fit``.
+
+- ``demo --out DIR``: the whole story on the bundled example (what ``make demo`` runs);
+- ``review CONFIG.toml --out DIR``: fit, risk and memo from a configuration file
+  (:mod:`scaling_bayes.app.config`);
+- ``fit RUNS.csv --law chinchilla --predict params=7e10,tokens=1.4e12 --json``: numbers only.
+
+Exit status: 0 on success, 2 on bad input (the message names the argument or key), 3 when the fit
+did not converge (the memo is still written, fail-closed) unless ``--allow-unconverged``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from ..core.exceptions import ConfigError, ScalingBayesError
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_UNCONVERGED = 0, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``scaling-bayes`` command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return args.func(args)
+    except ScalingBayesError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scaling-bayes",
+        description="Bayesian scaling laws: forecasts at larger scales and the odds of a payoff.",
+    )
+    sub = parser.add_subparsers(title="commands")
+
+    demo = sub.add_parser("demo", help="run the whole story on the bundled example")
+    demo.add_argument("--out", required=True, help="output folder (created)")
+    demo.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    demo.add_argument("--allow-unconverged", action="store_true")
+    demo.set_defaults(func=_demo)
+
+    review = sub.add_parser("review", help="fit + risk + memo from a TOML configuration file")
+    review.add_argument("config", help="review configuration (TOML)")
+    review.add_argument("--out", required=True, help="output folder (created)")
+    review.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    review.add_argument("--allow-unconverged", action="store_true")
+    review.add_argument("--progress", action="store_true", help="show sampling progress")
+    review.set_defaults(func=_review)
+
+    fit = sub.add_parser("fit", help="fit a CSV of runs and print forecasts")
+    fit.add_argument("csv", help="CSV with one row per run")
+    fit.add_argument("--law", default="chinchilla", help="chinchilla (default) or power")
+    fit.add_argument("--x", default=None, help="axis of a one-axis law: params, tokens, compute")
+    fit.add_argument("--params-col", default="params")
+    fit.add_argument("--tokens-col", default="tokens")
+    fit.add_argument("--compute-col", default=None)
+    fit.add_argument("--loss-col", default="loss")
+    fit.add_argument(
+        "--predict",
+        action="append",
+        default=[],
+        help="scales to forecast, e.g. params=7e10,tokens=1.4e12 (repeatable)",
+    )
+    fit.add_argument("--json", action="store_true", help="print numbers as JSON")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--allow-unconverged", action="store_true")
+    fit.set_defaults(func=_fit)
+    return parser
+
+
+def _prepare_out(path: str, force: bool) -> Path:
+    out = Path(path)
+    if out.exists():
+        if not force:
+            raise ConfigError(f"output folder '{out}' exists; pass --force to replace it")
+        if not out.is_dir():
+            raise ConfigError(f"--out '{out}' is a file, not a folder")
+        shutil.rmtree(out)
+    try:
+        out.mkdir(parents=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise ConfigError(f"cannot write to output folder '{out}': {err}") from err
+    return out
+
+
+def _demo(args) -> int:
+    from ..datasets import example_config_path
+    from .config import load_config
+
+    config = load_config(example_config_path())
+    return _run(config, args, extra_languages=("ja",))
+
+
+def _review(args) -> int:
+    from .config import load_config
+
+    config = load_config(args.config)  # every key checked before any folder is touched
+    return _run(config, args)
+
+
+def _run(config, args, extra_languages=()) -> int:
+    from .review import run_review
+
+    out = _prepare_out(args.out, args.force)
+    result = run_review(
+        config, out, progressbar=getattr(args, "progress", False), extra_languages=extra_languages
+    )
+    print(result.text)
+    if not result.converged and not args.allow_unconverged:
+        print(
+            "error: the fit did not converge; the memo withholds its headline (see "
+            "diagnostics.txt). Pass --allow-unconverged to exit 0 anyway.",
+            file=sys.stderr,
+        )
+        return EXIT_UNCONVERGED
+    return EXIT_OK
+
+
+def _parse_predict(items: list[str]) -> dict[str, list[float]]:
+    scales: dict[str, list[float]] = {}
+    for item in items:
+        for part in item.split(","):
+            if "=" not in part:
+                raise ConfigError(
+                    f"--predict expects name=value pairs like params=7e10; got {part!r}"
+                )
+            name, value = part.split("=", 1)
+            name = name.strip()
+            if name not in ("params", "tokens", "compute"):
+                raise ConfigError(f"--predict names params, tokens or compute; got {name!r}")
+            try:
+                scales.setdefault(name, []).append(float(value))
+            except ValueError as err:
+                raise ConfigError(f"--predict value for {name} is not a number: {value!r}") from err
+    return scales
+
+
+def _fit(args) -> int:
+    import warnings
+
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
+
+    scales = _parse_predict(args.predict)
+    data = ScalingData.from_csv(
+        args.csv,
+        params=args.params_col if args.params_col != "none" else None,
+        tokens=args.tokens_col if args.tokens_col != "none" else None,
+        compute=args.compute_col,
+        loss=args.loss_col,
+    )
+    model = ScalingLawModel(args.law, x=args.x, progressbar=not args.json)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(data, random_seed=args.seed)
+        summary = model.summary()
+        forecast = model.predict(**scales, random_seed=args.seed) if scales else None
+        forecast_table = forecast.summary() if forecast is not None else None
+    report = model.diagnostics()
+    if args.json:
+        result = {
+            "law": model.law_spec.formula,
+            "diagnostics": report.to_dict(),
+            "parameters": _records(summary),
+            "forecast": _records(forecast_table) if forecast_table is not None else [],
+            "warnings": sorted({str(w.message) for w in caught}),
+        }
+        print(json.dumps(result, indent=2, default=float))
+    else:
+        print(report.text)
+        print(summary.to_string())
+        if forecast_table is not None:
+            print(forecast_table.to_string())
+    if not report.converged and not args.allow_unconverged:
+        print(
+            "error: the fit did not converge (see diagnostics); --allow-unconverged to accept",
+            file=sys.stderr,
+        )
+        return EXIT_UNCONVERGED
+    return EXIT_OK
+
+
+def _records(frame) -> list[dict]:
+    return json.loads(frame.reset_index().to_json(orient="records"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Backtests: fit on the small runs, score forecasts of the larger ones ("leave the future out").
+
+A board asks how often the method has been right. :func:`backtest` answers on the user's own runs:
+fit below a cutoff on one scale axis, forecast every run above it, and score the forecasts (interval
+coverage, relative error, CRPS, PIT, log predictive density; definitions in
+:mod:`scaling_bayes.checks.scoring`). :meth:`Backtest.compare_with` scores the classic point fit
+(Hoffmann et al. 2022 Approach 3, :mod:`scaling_bayes.checks.baselines`) and its bootstrap on the
+same split. :func:`rolling_backtest` repeats the exercise with the origin moving up the scale axis
+(fit on the smallest k scales for increasing k), the fits running in parallel
+(:mod:`scaling_bayes.checks.parallel`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.constants import INTERVAL_PROB
+from ..core.data import SCALE_AXES, ScalingData
+from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, ExtrapolationWarning
+from ..core.laws import get_law
+from .parallel import FitTask, map_fits
+from .scoring import COVERAGE_PROBS, interval_coverage, score_forecast, summary_metrics
+
+__all__ = ["Backtest", "backtest", "calibration_plot_data", "plot_calibration", "rolling_backtest"]
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """The result of one leave-future-out split.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per held-out run (index: the run's row label): its scales, ``observed`` loss,
+        ``median`` forecast, central ``lower``/``upper`` bounds (mass in ``attrs``),
+        ``covered``, ``abs_rel_error``, ``pit``, ``crps``, ``log_density`` and
+        ``extrapolation_ratio`` (its value of the ``holdout`` axis over the largest training
+        value on that axis; the forecast's own ratio, used for ``extrapolation_error``, is on
+        compute or the law's axis).
+    metrics : pandas.Series
+        Coverage at 50/80/90/95%, median and mean absolute relative error, mean CRPS (loss
+        units), mean log predictive density (nats per run), ``n_runs``; ``attrs["converged"]``.
+    coverage : pandas.DataFrame
+        Coverage per nominal level with binomial errors
+        (:func:`~scaling_bayes.checks.scoring.interval_coverage`).
+    model : ScalingLawModel
+        The model fitted to the training runs.
+    train, test : ScalingData or pandas.DataFrame
+        The split.
+    holdout, cutoff
+        The axis and value of the split.
+    """
+
+    table: pd.DataFrame
+    metrics: pd.Series
+    coverage: pd.DataFrame
+    model: object
+    train: ScalingData
+    test: pd.DataFrame
+    holdout: str
+    cutoff: float
+
+    @property
+    def converged(self) -> bool:
+        """Whether the fit behind the scores converged."""
+        return bool(self.model.diagnostics_.converged)
+
+    @property
+    def text(self) -> str:
+        """A sentence for memos and notebooks."""
+        m = self.metrics
+        state = "" if self.converged else " The fit did NOT converge; these scores are suspect."
+        return (
+            f"Fitted on {self.train.n_runs} runs with {self.holdout} <= {self.cutoff:.3g} and "
+            f"scored on {int(m['n_runs'])} larger runs: the 90% intervals covered "
+            f"{m['coverage_90']:.0%} and the 50% intervals {m['coverage_50']:.0%}; median "
+            f"absolute relative error {m['median_abs_rel_error']:.1%}.{state}"
+        )
+
+    def compare_with(
+        self, baseline: str = "huber", *, n_boot: int = 200, random_seed: int = 0, grid="coarse"
+    ) -> pd.DataFrame:
+        """Score the point-fit baseline and its bootstrap on the same split, side by side.
+
+        Parameters
+        ----------
+        baseline : {"huber"}
+            Hoffmann et al.'s Approach 3: Huber loss (delta 1e-3) on log loss, multi-start
+            L-BFGS; its intervals come from ``n_boot`` bootstrap refits with resampled residual
+            noise (so that they are predictive intervals for a new run, like ours).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows: the metrics of :attr:`metrics`; columns ``bayes``, ``huber_point`` (median
+            error only: a point fit has no interval) and ``huber_bootstrap``.
+        """
+        from .baselines import bootstrap_huber, fit_huber
+
+        if baseline != "huber":
+            raise ConfigError(f"unknown baseline {baseline!r}; the built-in one is 'huber'")
+        model = self.model
+        law = model.law if model.law in ("chinchilla", "power") else "power"
+        train, test = self.train.frame, self.test
+        fit, new = _baseline_args(model, law, train, test)
+        loss = train["loss"].to_numpy()
+        point = fit_huber(loss=loss, law=law, grid=grid, **fit).predict(**new)
+        boot = bootstrap_huber(
+            loss=loss, law=law, n_boot=n_boot, random_seed=random_seed, grid=grid, **fit
+        )
+        draws = boot.predict_draws(**new, add_residual_noise=True, random_seed=random_seed)
+        observed = test["loss"].to_numpy()
+        point_error = np.abs(point - observed) / observed
+        huber_point = pd.Series(np.nan, index=self.metrics.index)
+        huber_point["n_runs"] = len(observed)
+        huber_point["median_abs_rel_error"] = float(np.median(point_error))
+        huber_point["mean_abs_rel_error"] = float(np.mean(point_error))
+        bootstrap = summary_metrics(draws, observed).reindex(self.metrics.index)
+        table = pd.DataFrame(
+            {"bayes": self.metrics, "huber_point": huber_point, "huber_bootstrap": bootstrap}
+        )
+        table.attrs["baseline"] = "Hoffmann et al. 2022 Approach 3 (Huber delta 1e-3, L-BFGS)"
+        table.attrs["n_boot"] = n_boot
+        return table
+
+
+def _baseline_args(model, law, train: pd.DataFrame, test: pd.DataFrame):
+    """Training arguments and forecast scales of the baseline, in ``baselines``' convention."""
+    if law == "chinchilla":
+        fit = {"params": train["params"].to_numpy(), "tokens": train["tokens"].to_numpy()}
+        new = {"params": test["params"].to_numpy(), "tokens": test["tokens"].to_numpy()}
+    else:
+        fit = {"params": None, "tokens": None, "x": train[model.x].to_numpy()}
+        new = {"x": test[model.x].to_numpy()}
+    return fit, new
+
+
+def split_runs(data: ScalingData, holdout: str, cutoff: float, n_free: int):
+    """Training runs (``holdout <= cutoff``) and held-out runs, checked against the law's size."""
+    if holdout not in SCALE_AXES:
+        raise ConfigError(f"holdout must be one of {SCALE_AXES}, got {holdout!r}")
+    if holdout not in data.axes:
+        raise DataError(f"holdout={holdout!r} but the runs have no {holdout} column")
+    if not np.isfinite(cutoff) or cutoff <= 0:
+        raise DataError(f"cutoff must be a positive number of {holdout}, got {cutoff!r}")
+    values = data.frame[holdout]
+    below = (values <= cutoff).to_numpy()
+    n_train, n_test = int(below.sum()), int((~below).sum())
+    if n_train < n_free or n_test < n_free:
+        raise DataError(
+            f"cutoff={cutoff:.3g} on {holdout} leaves {n_train} training and {n_test} "
+            "held-out runs; "
+            f"the law has {n_free} parameters, so each side needs at least {n_free}. "
+            f"{holdout} ranges from {values.min():.3g} to {values.max():.3g}"
+        )
+    return data.select(mask=below), data.frame[~below]
+
+
+def backtest(
+    data: ScalingData,
+    law: str = "chinchilla",
+    *,
+    holdout: str = "compute",
+    cutoff: float,
+    x: str | None = None,
+    priors=None,
+    prob: float = INTERVAL_PROB,
+    random_seed: int = 0,
+    model_kwargs: dict | None = None,
+) -> Backtest:
+    """Fit on runs with ``holdout <= cutoff`` and score the forecasts of the others.
+
+    Parameters
+    ----------
+    data : ScalingData
+    law, x, priors
+        As for :class:`~scaling_bayes.core.model.ScalingLawModel`.
+    holdout : {"compute", "params", "tokens"}
+        Axis of the split.
+    cutoff : float
+        Largest value of ``holdout`` used for fitting.
+    prob : float
+        Mass of the interval reported per run (coverage is reported at 50/80/90/95% anyway).
+    model_kwargs : dict, optional
+        Further arguments of the model (``draws``, ``sampler``, ...).
+
+    Raises
+    ------
+    DataError
+        A cutoff that leaves fewer runs than the law has parameters on either side.
+
+    Examples
+    --------
+    A real fit, so shown rather than run here (``tests/test_checking_slow.py`` runs it)::
+
+        bt = backtest(data, law="chinchilla", holdout="compute", cutoff=1e21)
+        bt.metrics["coverage_90"], bt.compare_with("huber")
+    """
+    n_free = len(get_law(law).law_parameters)
+    train, test = split_runs(data, holdout, cutoff, n_free)
+    kwargs = {"law": law, "x": x, "priors": priors, **(model_kwargs or {})}
+    model = map_fits([FitTask(kwargs, train, random_seed)], n_jobs=1)[0]
+    return _score(model, train, test, holdout, cutoff, prob, random_seed)
+
+
+def _score(model, train, test, holdout, cutoff, prob, random_seed) -> Backtest:
+    scales = {a: test[a].to_numpy() for a in model.axes}
+    converged = model.diagnostics_.converged
+    if not converged:
+        warnings.warn(
+            f"backtest with cutoff {cutoff:.3g}: the fit did not converge, so its scores are "
+            "suspect: " + " ".join(model.diagnostics_.problems),
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    with warnings.catch_warnings():
+        # Said once above; held-out runs are far beyond the training runs by design.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        draws = model.predict(**scales, random_seed=random_seed).flat_draws()
+    observed = test["loss"].to_numpy()
+    ll = model.log_likelihood(loss=observed, **scales).values.reshape(-1, len(observed))
+    log_density = _log_mean_exp(ll)
+    table = score_forecast(draws, observed, prob=prob, log_density=log_density, index=test.index)
+    for axis in reversed(SCALE_AXES):
+        if axis in test.columns:
+            table.insert(0, axis, test[axis].to_numpy())
+    largest = train.frame[holdout].max()
+    table["extrapolation_ratio"] = test[holdout].to_numpy() / largest
+    metrics = summary_metrics(draws, observed, log_density=log_density)
+    metrics.attrs["converged"] = converged
+    coverage = interval_coverage(draws, observed, COVERAGE_PROBS)
+    table.attrs.update(interval_prob=prob, converged=converged, holdout=holdout, cutoff=cutoff)
+    return Backtest(table, metrics, coverage, model, train, test, holdout, cutoff)
+
+
+def _log_mean_exp(values: np.ndarray) -> np.ndarray:
+    top = values.max(axis=0)
+    return top + np.log(np.mean(np.exp(values - top), axis=0))
+
+
+def rolling_backtest(
+    data: ScalingData,
+    law: str = "chinchilla",
+    *,
+    holdout: str = "params",
+    min_train_scales: int | None = None,
+    x: str | None = None,
+    priors=None,
+    random_seed: int = 0,
+    model_kwargs: dict | None = None,
+    client=None,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Rolling origin: fit on the smallest k distinct values of ``holdout`` for increasing k.
+
+    Each origin is an independent fit, run in parallel
+    (:func:`~scaling_bayes.checks.parallel.map_fits`: local processes by default, a Dask cluster
+    with ``client=``). Every fit is scored on all the larger runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per origin: ``cutoff``, ``n_train``, ``n_test``, the metrics of
+        :attr:`Backtest.metrics` and the largest extrapolation ratio.
+    """
+    n_free = len(get_law(law).law_parameters)
+    values = np.sort(data.frame[holdout].unique())
+    first = n_free if min_train_scales is None else min_train_scales
+    cutoffs = []
+    for k in range(first, len(values)):
+        cutoff = float(values[k - 1])
+        below = int((data.frame[holdout] <= cutoff).sum())
+        above = data.n_runs - below
+        if below >= n_free and above >= n_free:
+            cutoffs.append(cutoff)
+    if not cutoffs:
+        raise DataError(
+            f"no rolling origin leaves {n_free} runs on both sides of a cutoff on {holdout}; "
+            "the runs cover too few distinct scales for this law"
+        )
+    kwargs = {"law": law, "x": x, "priors": priors, **(model_kwargs or {})}
+    splits = [split_runs(data, holdout, c, n_free) for c in cutoffs]
+    tasks = [FitTask(kwargs, train, random_seed + i) for i, (train, _) in enumerate(splits)]
+    models = map_fits(tasks, client=client, n_jobs=n_jobs)
+    rows = []
+    for cutoff, (train, test), model in zip(cutoffs, splits, models, strict=True):
+        result = _score(model, train, test, holdout, cutoff, INTERVAL_PROB, random_seed)
+        rows.append(
+            {
+                "cutoff": cutoff,
+                "n_train": train.n_runs,
+                "n_test": len(test),
+                "max_extrapolation_ratio": float(result.table["extrapolation_ratio"].max()),
+                "converged": result.converged,
+                **result.metrics.to_dict(),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table.attrs.update(holdout=holdout, law=law)
+    return table
+
+
+def calibration_plot_data(result: Backtest | pd.DataFrame) -> pd.DataFrame:
+    """Coverage against nominal level with exact binomial intervals: the data of the plot."""
+    coverage = result.coverage if isinstance(result, Backtest) else result
+    return coverage[["nominal", "coverage", "ci_low", "ci_high", "covered", "n"]].copy()
+
+
+def plot_calibration(result: Backtest | pd.DataFrame, *, ax=None, label: str | None = None):
+    """Empirical coverage of central intervals against their nominal mass, with 95% binomial
+    (Clopper-Pearson) error bars; calibrated forecasts sit on the diagonal.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    import matplotlib.pyplot as plt
+
+    from ..report.fit_plots import stamp_unconverged
+
+    table = calibration_plot_data(result)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    else:
+        fig = ax.figure
+    yerr = np.vstack([table["coverage"] - table["ci_low"], table["ci_high"] - table["coverage"]])
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
+    ax.errorbar(
+        table["nominal"],
+        table["coverage"],
+        yerr=yerr,
+        fmt="o",
+        capsize=3,
+        label=label or f"held-out runs (n={int(table['n'].iloc[0])})",
+    )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("nominal coverage of the central interval")
+    ax.set_ylabel("share of held-out runs inside")
+    ax.set_title("Calibration of forecast intervals")
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    if isinstance(result, Backtest) and not result.converged:
+        stamp_unconverged(ax)
+    return fig, ax

@@ -1,0 +1,276 @@
+"""Compare laws on the same runs: PSIS-LOO, stacking weights, and a forecast mixed across laws.
+
+Which law to trust is itself uncertain. :func:`compare_laws` fits each candidate law, scores it by
+Pareto-smoothed importance-sampling leave-one-out cross-validation (PSIS-LOO, Vehtari et al.
+2017) on the loss scale, and computes stacking weights (Yao et al. 2018). When PSIS-LOO is
+unreliable for some run (Pareto k > 0.7) the comparison says so, in a warning and in the table,
+rather than printing weights as if they were sound. :meth:`LawComparison.predict` mixes the
+laws' forecasts by those weights, so law uncertainty flows into the risk module.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, ScalingBayesWarning
+from ..core.forecast import Forecast
+from .parallel import FitTask, map_fits
+
+__all__ = ["LawComparison", "ParetoKWarning", "compare_laws"]
+
+#: Above this Pareto k the importance-sampling estimate of a run's LOO density is unreliable.
+PARETO_K_MAX = 0.7
+
+
+class ParetoKWarning(ScalingBayesWarning):
+    """PSIS-LOO is unreliable for some runs; the comparison's weights are not to be trusted."""
+
+
+@dataclass(frozen=True)
+class LawComparison:
+    """Laws fitted to the same runs, ranked by PSIS-LOO, with stacking weights.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per law (best first): ``elpd_loo`` (expected log predictive density, nats, on
+        the loss scale), ``se``, ``elpd_diff`` and ``dse`` against the best law, ``p_loo``
+        (effective parameters), ``weight`` (stacking), ``n_bad_k`` (runs with Pareto k > 0.7),
+        ``reliable`` and ``converged``.
+    models : dict
+        The fitted :class:`~scaling_bayes.core.model.ScalingLawModel` of each law.
+    reliable : bool
+        False when any law has runs with Pareto k > 0.7 or a fit did not converge.
+    """
+
+    table: pd.DataFrame
+    models: dict
+    reliable: bool
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Stacking weight of each law."""
+        return self.table["weight"].to_dict()
+
+    @property
+    def text(self) -> str:
+        """A sentence for memos and notebooks."""
+        best = self.table.index[0]
+        weight = self.table.loc[best, "weight"]
+        head = f"PSIS-LOO prefers the {best} law (stacking weight {weight:.2f})."
+        if not self.reliable:
+            head += (
+                " The comparison is NOT reliable: some runs have Pareto k > 0.7 or a fit did not "
+                "converge, so the weights are indicative only (use a backtest instead)."
+            )
+        return head
+
+    def predict(self, *, random_seed: int | None = None, **scales) -> Forecast:
+        """Forecast mixed across laws by stacking weight.
+
+        Each law forecasts from its own posterior; the mixture takes from each law a share of
+        draws equal to its weight (largest-remainder rounding; the total is the smallest
+        forecast's number of draws). One-axis laws receive only their axis (compute is derived
+        as 6ND when params and tokens are given).
+        """
+        rng = np.random.default_rng(random_seed)
+        forecasts = {
+            name: model.predict(**_scales_for(model, scales), random_seed=int(rng.integers(2**31)))
+            for name, model in self.models.items()
+        }
+        n_total = min(fc.flat_draws().shape[0] for fc in forecasts.values())
+        weights = np.array([self.weights[name] for name in forecasts], dtype=float)
+        exact = weights / weights.sum() * n_total
+        counts = np.floor(exact).astype(int)
+        counts[np.argsort(exact - counts)[::-1][: n_total - counts.sum()]] += 1
+        draws, means = [], []
+        for fc, count in zip(forecasts.values(), counts, strict=True):
+            pick = rng.choice(fc.flat_draws().shape[0], size=count, replace=False)
+            draws.append(fc.flat_draws()[pick])
+            means.append(fc.flat_draws("mean")[pick])
+        order = rng.permutation(n_total)
+        converged = all(fc.converged for fc in forecasts.values())
+        mixed = Forecast.from_draws(
+            np.concatenate(draws)[order],
+            mean_draws=np.concatenate(means)[order],
+            converged=converged,
+            **{k: v for k, v in scales.items() if k in ("params", "tokens", "compute")},
+        )
+        ratios = np.vstack(
+            [fc.scales["extrapolation_ratio"].to_numpy() for fc in forecasts.values()]
+        )
+        table = mixed.scales.assign(extrapolation_ratio=np.nanmax(ratios, axis=0))
+        return Forecast(mixed.idata, table, law="stacked", converged=converged)
+
+
+def _scales_for(model, scales: Mapping) -> dict:
+    if model.law == "chinchilla":
+        return dict(scales)
+    axis = model.x
+    if axis in scales:
+        return {axis: scales[axis]}
+    if axis == "compute" and "params" in scales and "tokens" in scales:
+        return {"compute": 6.0 * np.asarray(scales["params"]) * np.asarray(scales["tokens"])}
+    raise DataError(
+        f"the {model.law} law on {axis} needs {axis}= to forecast; got {', '.join(scales)}"
+    )
+
+
+def compare_laws(
+    data,
+    laws: Sequence[str | Mapping] = ("power", "chinchilla", "broken_power"),
+    *,
+    x: str = "compute",
+    holdout: str | None = None,
+    cutoff: float | None = None,
+    random_seed: int = 0,
+    client=None,
+    n_jobs: int | None = None,
+    model_kwargs: dict | None = None,
+) -> LawComparison:
+    """Fit each law to ``data`` and compare them by PSIS-LOO with stacking weights.
+
+    Parameters
+    ----------
+    data : ScalingData
+    laws : sequence of str or dict
+        Law names, or dicts of :class:`~scaling_bayes.core.model.ScalingLawModel` arguments (e.g.
+        ``{"law": "power", "x": "params"}``), optionally with a ``"name"`` for the table (to
+        compare variants of one law). One-axis laws given by name use ``x``.
+    x : str
+        Axis of one-axis laws given by name.
+    holdout, cutoff : optional
+        Also score each law leave-future-out: fit on runs with ``holdout <= cutoff`` and add the
+        held-out coverage, error, CRPS and log density as ``lfo_*`` columns (one more fit per
+        law; see :func:`~scaling_bayes.checks.backtest.backtest`).
+    client, n_jobs
+        Where the fits run (:func:`~scaling_bayes.checks.parallel.map_fits`): local processes by
+        default, a Dask cluster with ``client=``, this process with ``n_jobs=1``.
+
+    Warns
+    -----
+    ParetoKWarning
+        Some runs have Pareto k > 0.7 for some law: PSIS-LOO is unreliable there.
+
+    Examples
+    --------
+    Real fits, so shown rather than run here (``tests/test_checking_slow.py`` runs them)::
+
+        cmp = compare_laws(data, ["power", "chinchilla"])
+        cmp.table[["elpd_loo", "weight", "reliable"]]
+        cmp.predict(params=[7e9], tokens=[1.4e11])
+    """
+    if len(laws) < 2:
+        raise ConfigError("compare_laws needs at least two laws, e.g. ['power', 'chinchilla']")
+    configs = {}
+    for law in laws:
+        kwargs = {"law": law} if isinstance(law, str) else dict(law)
+        if "law" not in kwargs:
+            raise ConfigError(f"each law must be a name or a dict with a 'law' key; got {law!r}")
+        from ..core.laws import get_law
+
+        spec = get_law(kwargs["law"])
+        if any(slot == "x" for _, _, slot in spec.terms):
+            kwargs.setdefault("x", x)
+        default = (
+            kwargs["law"] if kwargs.get("x") in (None, x) else f"{kwargs['law']}({kwargs['x']})"
+        )
+        name = str(kwargs.pop("name", default))
+        if name in configs:
+            raise ConfigError(
+                f"law {name!r} is listed twice; give variants distinct names, e.g. "
+                "{'law': 'chinchilla', 'priors': 'literature', 'name': 'chinchilla (literature)'}"
+            )
+        configs[name] = {**(model_kwargs or {}), **kwargs}
+    missing = {a for c in configs.values() for a in _axes(c) if a not in data.axes}
+    if missing:
+        raise DataError(
+            f"the runs have no {', '.join(sorted(missing))} column needed by these laws"
+        )
+    tasks = [FitTask(c, data, random_seed, name) for name, c in configs.items()]
+    lfo_splits = None
+    if holdout is not None or cutoff is not None:
+        from ..core.laws import get_law
+        from .backtest import split_runs
+
+        if holdout is None or cutoff is None:
+            raise ConfigError("leave-future-out scoring needs both holdout= and cutoff=")
+        n_free = max(len(get_law(c["law"]).law_parameters) for c in configs.values())
+        lfo_splits = split_runs(data, holdout, cutoff, n_free)
+        tasks += [
+            FitTask(c, lfo_splits[0], random_seed, f"{name}, lfo") for name, c in configs.items()
+        ]
+    models = map_fits(tasks, client=client, n_jobs=n_jobs)
+    fitted = dict(zip(configs, models[: len(configs)], strict=True))
+
+    idatas, rows = {}, {}
+    for name, model in fitted.items():
+        idata = az.InferenceData(
+            posterior=model.idata_.posterior[["sigma"]],
+            log_likelihood=model.log_likelihood().to_dataset(name="loss"),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ArviZ's own Pareto-k warning; ours is below
+            loo = az.loo(idata, pointwise=True)
+        k = np.asarray(loo.pareto_k)
+        rows[name] = {
+            "n_bad_k": int((k > PARETO_K_MAX).sum()),
+            "max_k": float(k.max()),
+            "converged": model.diagnostics_.converged,
+        }
+        idatas[name] = idata
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ranking = az.compare(idatas, ic="loo", method="stacking")
+    table = ranking[["elpd_loo", "se", "elpd_diff", "dse", "p_loo", "weight"]].copy()
+    for name, extra in rows.items():
+        for key, value in extra.items():
+            table.loc[name, key] = value
+    if lfo_splits is not None:
+        from .backtest import _score
+
+        train, test = lfo_splits
+        for name, model in zip(configs, models[len(configs) :], strict=True):
+            scored = _score(model, train, test, holdout, cutoff, 0.9, random_seed)
+            for key in (
+                "coverage_50",
+                "coverage_90",
+                "median_abs_rel_error",
+                "mean_crps",
+                "mean_log_density",
+            ):
+                table.loc[name, f"lfo_{key}"] = scored.metrics[key]
+        table.attrs["lfo"] = f"fit on {holdout} <= {cutoff:.3g}, scored on {len(test)} larger runs"
+    table["reliable"] = (table["n_bad_k"] == 0) & table["converged"].astype(bool)
+    table.index.name = "law"
+    reliable = bool(table["reliable"].all())
+    bad = table.index[table["n_bad_k"] > 0].tolist()
+    if bad:
+        warnings.warn(
+            "PSIS-LOO is unreliable (Pareto k > 0.7) for "
+            + ", ".join(f"{n} ({int(table.loc[n, 'n_bad_k'])} runs)" for n in bad)
+            + ": treat the weights as indicative only and prefer a backtest",
+            ParetoKWarning,
+            stacklevel=2,
+        )
+    unconverged = table.index[~table["converged"].astype(bool)].tolist()
+    if unconverged:
+        warnings.warn(
+            f"the fits of {', '.join(unconverged)} did not converge; the comparison is unreliable",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    table.attrs.update(method="PSIS-LOO, stacking weights", scale="log density of loss (nats)")
+    return LawComparison(table=table, models={n: fitted[n] for n in table.index}, reliable=reliable)
+
+
+def _axes(config: Mapping) -> tuple[str, ...]:
+    from ..core.laws import get_law
+
+    return get_law(config["law"]).axes(config.get("x"))

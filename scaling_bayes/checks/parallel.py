@@ -1,0 +1,121 @@
+"""Run many independent fits: in this process, on local processes, or on a Dask cluster.
+
+Backtests and law comparisons fit the same kind of model many times. :func:`map_fits` runs a
+list of :class:`FitTask` and returns the fitted models in order:
+
+- ``client=`` a connected ``dask.distributed.Client``: one task per fit on the cluster (the same
+  call works on a laptop's ``LocalCluster`` and on a real cluster; workers need scaling_bayes
+  installed);
+- otherwise ``n_jobs`` local worker processes (default: one per CPU core). Each worker compiles a
+  model once and reuses it, and each fit uses one core so workers do not oversubscribe the
+  machine;
+- ``n_jobs=1``: in this process, one fit after another, reusing this process's compiled models.
+
+On a 2-core laptop the in-process path is usually fastest for a handful of fits (a worker pays
+about 10 s of imports and compilation before its first fit); processes and clusters pay off for
+dozens of fits or more cores (``benchmarks/README.md`` has the measurement).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ..core.exceptions import ConfigError
+
+__all__ = ["FitTask", "map_fits"]
+
+
+@dataclass(frozen=True)
+class FitTask:
+    """Everything one fit needs, picklable: the model's arguments, the runs and a seed."""
+
+    model_kwargs: dict
+    data: object  # ScalingData
+    random_seed: int
+    label: str = ""
+    options: dict = field(default_factory=dict)
+
+
+def run_fit(task: FitTask):
+    """Fit one task; its warnings travel with the model as ``fit_warnings_`` (category, text)."""
+    from ..core.model import ScalingLawModel
+
+    model = ScalingLawModel(**{"progressbar": False, **task.model_kwargs})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(task.data, random_seed=task.random_seed)
+    unique = {(w.category, str(w.message)) for w in caught}
+    model.fit_warnings_ = sorted(unique, key=lambda cw: (cw[0].__name__, cw[1]))
+    return model
+
+
+def _reissue(models, tasks) -> list:
+    """Warn in the caller's process about what each fit warned, labelled by task."""
+    for model, task in zip(models, tasks, strict=True):
+        for category, message in getattr(model, "fit_warnings_", []):
+            prefix = f"[{task.label}] " if task.label else ""
+            warnings.warn(prefix + message, category, stacklevel=3)
+    return models
+
+
+def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None) -> list:
+    """Fit every task; return the fitted models in the order of ``tasks``.
+
+    Parameters
+    ----------
+    tasks : sequence of FitTask
+    client : dask.distributed.Client, optional
+        Run on this cluster. It must be connected.
+    n_jobs : int, optional
+        Local worker processes when no client is given; default one per CPU core; 1 runs in
+        this process.
+
+    Raises
+    ------
+    ConfigError
+        A ``client`` that is not a connected Dask client, or ``n_jobs`` below 1.
+    """
+    tasks = list(tasks)
+    if client is not None:
+        _check_client(client)
+        futures = client.map(run_fit, tasks, pure=False)
+        return _reissue(client.gather(futures), tasks)
+    workers = os.cpu_count() or 1 if n_jobs is None else n_jobs
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(
+            f"n_jobs must be a positive integer (or None for one per core), got {n_jobs!r}"
+        )
+    workers = min(workers, len(tasks))
+    if workers <= 1:
+        return _reissue([run_fit(task) for task in tasks], tasks)
+    single_core = [
+        FitTask({**t.model_kwargs, "cores": 1}, t.data, t.random_seed, t.label, t.options)
+        for t in tasks
+    ]
+    context = multiprocessing.get_context("spawn")  # fork is unsafe with sampler threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return _reissue(list(pool.map(run_fit, single_core)), tasks)
+
+
+def _check_client(client) -> None:
+    try:
+        from dask.distributed import Client
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "client= needs dask.distributed: pip install 'scaling_bayes[dask]'"
+        ) from err
+    if not isinstance(client, Client):
+        raise ConfigError(
+            f"client must be a dask.distributed.Client, got {type(client).__name__}; "
+            "create one with Client(LocalCluster()) or Client('scheduler-address:8786')"
+        )
+    if client.status != "running":
+        raise ConfigError(
+            f"client is not connected (status {client.status!r}); start the cluster or "
+            "reconnect the client before passing it"
+        )

@@ -1,0 +1,249 @@
+"""Forecasts: posterior predictive draws of loss at new scales.
+
+A :class:`Forecast` holds, for every posterior draw and every requested scale, the loss a new run
+would show (the law plus observation noise: ``loss``) and the law itself (``loss_mean``), in the
+``predictions`` group of an :class:`arviz.InferenceData` with dims ``(chain, draw, scale)``. The
+scales requested sit in ``predictions_constant_data``; for compute-optimal forecasts the
+per-draw allocations ``params_opt`` and ``tokens_opt`` sit beside the loss draws.
+
+Forecasts are plain values: nothing here refers back to the model, so a forecast can be saved,
+passed to the risk module or built by hand from any array of loss draws
+(:meth:`Forecast.from_draws`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .constants import INTERVAL_PROB
+from .diagnostics import NOT_CONVERGED_BANNER
+from .exceptions import ConvergenceWarning, DataError
+
+__all__ = ["Forecast"]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Posterior predictive loss at new scales.
+
+    Attributes
+    ----------
+    idata : arviz.InferenceData
+        ``predictions`` (``loss``, ``loss_mean`` and, for compute-optimal forecasts,
+        ``params_opt``, ``tokens_opt``) and ``predictions_constant_data`` (the scales).
+    scales : pandas.DataFrame
+        One row per scale: ``params``, ``tokens``, ``compute`` as requested (NaN where the
+        forecast did not fix them) and ``extrapolation_ratio`` (requested compute over the
+        largest observed compute, or the same ratio on the law's axis when compute is unknown).
+    law : str
+        Name of the law the draws come from (``"draws"`` for hand-made forecasts).
+    converged : bool
+        Whether the fit behind the draws converged. Numbers from an unconverged fit warn.
+    loss_unit : str
+        Unit of the loss, for labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.random.default_rng(0).normal(2.0, 0.05, size=(4, 250, 1))
+    >>> fc = Forecast.from_draws(draws, compute=[1e22])
+    >>> fc.draws.dims
+    ('chain', 'draw', 'scale')
+    >>> round(float(fc.summary()["median"].iloc[0]), 1)
+    2.0
+    """
+
+    idata: az.InferenceData
+    scales: pd.DataFrame
+    law: str = "draws"
+    converged: bool = True
+    loss_unit: str = "nats/token"
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_draws(
+        cls,
+        draws,
+        *,
+        params=None,
+        tokens=None,
+        compute=None,
+        mean_draws=None,
+        converged: bool = True,
+        loss_unit: str = "nats/token",
+    ) -> Forecast:
+        """Build a forecast from an array of loss draws, e.g. from another tool.
+
+        Parameters
+        ----------
+        draws : array-like of shape (chain, draw, scale), (draw, scale) or (draw,)
+            Loss draws, positive and finite.
+        params, tokens, compute : array-like of length ``scale``, optional
+            The scales the draws belong to (raw counts and FLOPs).
+        mean_draws : array-like, optional
+            Draws of the law without observation noise; defaults to ``draws``.
+        """
+        loss = _as_draw_array(draws, "draws")
+        mean = loss if mean_draws is None else _as_draw_array(mean_draws, "mean_draws")
+        if mean.shape != loss.shape:
+            raise DataError(
+                f"mean_draws has shape {mean.shape} but draws has {loss.shape}; they must match"
+            )
+        k = loss.shape[-1]
+        if compute is None and params is not None and tokens is not None:
+            compute = 6.0 * np.asarray(params, dtype=float) * np.asarray(tokens, dtype=float)
+        scales = scales_frame(k, params=params, tokens=tokens, compute=compute)
+        idata = build_predictions(loss, mean, scales)
+        return cls(idata=idata, scales=scales, converged=converged, loss_unit=loss_unit)
+
+    # ------------------------------------------------------------------ accessors
+    @property
+    def draws(self) -> xr.DataArray:
+        """Loss a new run would show (law + noise), dims ``(chain, draw, scale)``."""
+        self.warn_if_unconverged("forecast draws")
+        return self.idata.predictions["loss"]
+
+    @property
+    def mean_draws(self) -> xr.DataArray:
+        """Loss of the law itself (no run-to-run noise), dims ``(chain, draw, scale)``."""
+        self.warn_if_unconverged("forecast draws")
+        return self.idata.predictions["loss_mean"]
+
+    @property
+    def allocation(self) -> xr.Dataset | None:
+        """Per-draw compute-optimal ``params_opt`` and ``tokens_opt``, or None."""
+        preds = self.idata.predictions
+        if "params_opt" not in preds:
+            return None
+        return preds[["params_opt", "tokens_opt"]]
+
+    @property
+    def n_scales(self) -> int:
+        return int(self.idata.predictions.sizes["scale"])
+
+    def flat_draws(self, kind: str = "predictive") -> np.ndarray:
+        """Loss draws as a ``(n_samples, scale)`` array (chains stacked)."""
+        var = {"predictive": "loss", "mean": "loss_mean"}[_check_kind(kind)]
+        values = self.idata.predictions[var].values
+        return values.reshape(-1, values.shape[-1])
+
+    def summary(self, hdi_prob: float = INTERVAL_PROB, kind: str = "predictive") -> pd.DataFrame:
+        """One row per scale: mean, median, sd and the central interval of loss.
+
+        Parameters
+        ----------
+        hdi_prob : float
+            Probability mass of the interval (default
+            :data:`~scaling_bayes.core.constants.INTERVAL_PROB`).
+            The interval is the central (equal-tailed) one, the interval whose coverage the
+            calibration benchmark checks; the name follows ArviZ.
+        kind : {"predictive", "mean"}
+            ``"predictive"``: loss of a new run (law + noise); ``"mean"``: the law itself.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``params``, ``tokens``, ``compute``, ``extrapolation_ratio``, ``mean``,
+            ``median``, ``sd``, ``lower``, ``upper``; ``attrs`` records the interval, the
+            kind, the loss unit and the convergence verdict.
+        """
+        if not 0 < hdi_prob < 1:
+            raise DataError(f"hdi_prob must be between 0 and 1 (e.g. 0.9), got {hdi_prob!r}")
+        self.warn_if_unconverged("forecast summary")
+        flat = self.flat_draws(kind)
+        tail = (1 - hdi_prob) / 2
+        table = self.scales.copy()
+        table["mean"] = flat.mean(axis=0)
+        table["median"] = np.median(flat, axis=0)
+        table["sd"] = flat.std(axis=0, ddof=1)
+        table["lower"] = np.quantile(flat, tail, axis=0)
+        table["upper"] = np.quantile(flat, 1 - tail, axis=0)
+        if self.allocation is not None:
+            table["params_opt_median"] = np.median(
+                self.allocation["params_opt"].values.reshape(-1, self.n_scales), axis=0
+            )
+            table["tokens_opt_median"] = np.median(
+                self.allocation["tokens_opt"].values.reshape(-1, self.n_scales), axis=0
+            )
+        table.attrs.update(
+            interval_prob=hdi_prob,
+            interval="central (equal-tailed)",
+            kind=kind,
+            loss_unit=self.loss_unit,
+            converged=self.converged,
+            warning="" if self.converged else NOT_CONVERGED_BANNER,
+        )
+        return table
+
+    def warn_if_unconverged(self, what: str) -> None:
+        """Issue a :class:`ConvergenceWarning` naming ``what`` if the fit did not converge."""
+        if not self.converged:
+            warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)
+
+
+# ---------------------------------------------------------------------- helpers
+def _check_kind(kind: str) -> str:
+    if kind not in ("predictive", "mean"):
+        raise DataError(f"kind must be 'predictive' or 'mean', got {kind!r}")
+    return kind
+
+
+def _as_draw_array(values, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[None, :, None]
+    elif arr.ndim == 2:
+        arr = arr[None, :, :]
+    elif arr.ndim != 3:
+        raise DataError(
+            f"{name} must have shape (chain, draw, scale), (draw, scale) or (draw,); "
+            f"got {arr.ndim} dimensions"
+        )
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise DataError(
+            f"{name} must be positive and finite; {int(bad.sum())} of {arr.size} values are not"
+        )
+    return arr
+
+
+def scales_frame(
+    k: int, *, params=None, tokens=None, compute=None, max_observed=None
+) -> pd.DataFrame:
+    """Table of requested scales with NaN for axes not fixed by the request."""
+    columns = {}
+    for name, values in (("params", params), ("tokens", tokens), ("compute", compute)):
+        if values is None:
+            columns[name] = np.full(k, np.nan)
+            continue
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+        if arr.shape != (k,):
+            raise DataError(f"{name} has {arr.size} values but there are {k} scales")
+        columns[name] = arr
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(k, name="scale"))
+    frame["extrapolation_ratio"] = np.nan
+    return frame
+
+
+def build_predictions(
+    loss, mean, scales: pd.DataFrame, extra: dict | None = None
+) -> az.InferenceData:
+    """Wrap draws of shape (chain, draw, scale) into an InferenceData ``predictions`` group."""
+    chains, draws, k = loss.shape
+    coords = {"chain": np.arange(chains), "draw": np.arange(draws), "scale": np.arange(k)}
+    dims = ("chain", "draw", "scale")
+    data_vars = {"loss": (dims, loss), "loss_mean": (dims, mean)}
+    for name, values in (extra or {}).items():
+        data_vars[name] = (dims, values)
+    predictions = xr.Dataset(data_vars, coords=coords)
+    constant = xr.Dataset(
+        {c: ("scale", scales[c].to_numpy()) for c in ("params", "tokens", "compute")},
+        coords={"scale": np.arange(k)},
+    )
+    return az.InferenceData(predictions=predictions, predictions_constant_data=constant)

@@ -1,0 +1,75 @@
+"""Risk: from posterior forecasts of loss to the probability that an investment pays off.
+
+Data flow, left to right::
+
+    loss draws (ScalingLawModel, Forecast or array)
+        + Investment(scale, ComputeCost, value model)  -> joint draws of V and C
+        -> assess_roi (one plan) / compare_scales (a ladder of plans)
+        -> tornado, acceptability_curve, evpi, evsi_pilot, compute_for_target -> plots, memo
+
+Conventions, stated in every table's ``attrs`` and every text: ROI = (V - C) / C with break-even
+0; net benefit NB = V - C; VaR and CVaR are money lost (positive); every probability comes with
+its Monte Carlo standard error sqrt(p (1 - p) / ESS). Definitions follow FACTS.md.
+"""
+
+from .assess import RiskResult, assess_roi
+from .cost import DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, GPUSpec, training_flops
+from .inputs import describe_input, input_quantile
+from .inverse import TargetBudget, compute_for_target
+from .ladder import DO_NOTHING, ScaleLadder, acceptability_curve, compare_scales
+from .metrics import (
+    MonteCarloWarning,
+    conditional_value_at_risk,
+    decision_metrics,
+    effective_sample_size,
+    evpi_from_draws,
+    mcse_mean,
+    mcse_quantile,
+    prob_exceeds,
+    roi,
+    value_at_risk,
+)
+from .plan import Investment, plans_from_budgets
+from .sensitivity import TORNADO_METRICS, tornado
+from .value import CallableValue, LinearValue, TargetValue, ValueModel, annuity_factor
+from .voi import PilotValue, evpi, evsi_pilot
+
+__all__ = [
+    "DEFAULTS_AS_OF",
+    "DO_NOTHING",
+    "GPU_SPECS",
+    "TORNADO_METRICS",
+    "CallableValue",
+    "ComputeCost",
+    "GPUSpec",
+    "Investment",
+    "LinearValue",
+    "MonteCarloWarning",
+    "PilotValue",
+    "RiskResult",
+    "ScaleLadder",
+    "TargetBudget",
+    "TargetValue",
+    "ValueModel",
+    "acceptability_curve",
+    "annuity_factor",
+    "assess_roi",
+    "compare_scales",
+    "compute_for_target",
+    "conditional_value_at_risk",
+    "decision_metrics",
+    "describe_input",
+    "effective_sample_size",
+    "evpi",
+    "evpi_from_draws",
+    "evsi_pilot",
+    "input_quantile",
+    "mcse_mean",
+    "mcse_quantile",
+    "plans_from_budgets",
+    "prob_exceeds",
+    "roi",
+    "tornado",
+    "training_flops",
+    "value_at_risk",
+]

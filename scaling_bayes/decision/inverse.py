@@ -1,0 +1,300 @@
+"""The inverse question: the smallest budget that reaches a target loss with a given probability.
+
+For a budget ``C`` (FLOPs, allocated compute-optimally per posterior draw for the Chinchilla law)
+the probability of reaching the target is the share of posterior draws whose loss at ``C`` is at
+or below it. Loss falls with compute in every draw, so this share rises with ``C`` and the
+smallest ``C`` with ``P(L(C) <= target) >= p`` is found by bisection on ``log C``, each step
+evaluating every posterior draw (with fixed noise draws for ``kind="predictive"``, so the share
+stays monotone). For ``kind="mean"`` the answer is exactly the ``p`` quantile, over posterior
+draws, of the budget at which each draw's law reaches the target. Draws whose irreducible loss
+is above the target never reach it: when they exceed ``1 - p``, no budget is enough.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.constants import EXTRAPOLATION_WARN_RATIO, INTERVAL_PROB
+from ..core.diagnostics import NOT_CONVERGED_BANNER
+from ..core.exceptions import ConvergenceWarning, DataError, ExtrapolationWarning
+from .cost import ComputeCost
+from .inputs import child_seed, positive_number, seed_entropy
+from .joint import is_model, warn_unconverged
+from .metrics import effective_sample_size
+from .wording import format_money, likelihood_words
+
+__all__ = ["TargetBudget", "compute_for_target"]
+
+_BISECTIONS = 60
+
+
+@dataclass(frozen=True)
+class TargetBudget:
+    """What :func:`compute_for_target` returns.
+
+    Attributes
+    ----------
+    compute : float
+        Smallest budget (FLOPs) with ``P(loss <= target) >= prob``; ``inf`` when unreachable.
+    probability, mc_se : float
+        ``P(loss <= target)`` at that budget and its Monte Carlo standard error.
+    reachable : bool
+    table : pandas.DataFrame
+        ``compute``, ``p_reach``, ``mc_se`` over a grid of budgets (the curve behind the answer).
+    text : str
+
+    Examples
+    --------
+    See :func:`compute_for_target`; ``str(budget)`` is the paragraph ``budget.text``.
+    """
+
+    compute: float
+    probability: float
+    mc_se: float
+    reachable: bool
+    table: pd.DataFrame
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def compute_for_target(
+    model,
+    target_loss: float,
+    *,
+    prob: float = 0.9,
+    kind: str = "mean",
+    cost: ComputeCost | None = None,
+    compute_bounds: tuple[float, float] | None = None,
+    random_seed: int | None = None,
+    n_grid: int = 40,
+) -> TargetBudget:
+    """Smallest training budget with ``P(loss <= target_loss) >= prob``.
+
+    Parameters
+    ----------
+    model : ScalingLawModel
+        Fitted; law ``"chinchilla"`` (compute-optimal allocation per draw) or ``"power"`` on
+        compute.
+    target_loss : float
+        Loss to reach (the model's loss units).
+    prob : float
+        Required probability, e.g. 0.9.
+    kind : {"mean", "predictive"}
+        ``"mean"`` (default): the law reaches the target; ``"predictive"``: one run, with its
+        run-to-run noise, reaches it.
+    cost : ComputeCost, optional
+        Translate the budget into GPU-hours and money (medians and intervals in ``attrs``).
+    compute_bounds : (float, float), optional
+        Search range in FLOPs (default: 1e-3 to 1e9 times the largest observed compute).
+    random_seed : int, optional
+        Seeds the run noise (``kind="predictive"``) and the cost draws.
+    n_grid : int
+        Budgets in the curve of ``.table``.
+
+    Returns
+    -------
+    TargetBudget
+
+    Examples
+    --------
+    >>> import numpy as np, scaling_bayes as sb
+    >>> from scaling_bayes.testing import fit_from_draws
+    >>> data = sb.ScalingData.from_frame(sb.load_example())
+    >>> law = dict(E=1.817, A=482.0, alpha=0.348, B=2085.0, beta=0.366, sigma=0.01)
+    >>> rng = np.random.default_rng(0)
+    >>> draws = {k: v * np.exp(0.03 * rng.standard_normal((4, 250))) for k, v in law.items()}
+    >>> model = fit_from_draws(sb.ScalingLawModel(progressbar=False), data, draws)  # or .fit(data)
+    >>> budget = compute_for_target(model, 2.3, prob=0.9)
+    >>> budget.reachable, budget.probability >= 0.9
+    (True, True)
+    """
+    if not is_model(model) or not hasattr(model, "idata_"):
+        raise DataError("compute_for_target needs a fitted ScalingLawModel (call fit first)")
+    law, axis = getattr(model, "law", None), getattr(model, "x", None)
+    if not (law == "chinchilla" or axis == "compute"):
+        raise DataError(
+            f"compute_for_target needs a law of compute: 'chinchilla' (compute-optimal) or "
+            f"'power' with x='compute'; this model is law={law!r}, x={axis!r}"
+        )
+    target = positive_number("target_loss", target_loss, "a loss")
+    if not 0 < prob < 1:
+        raise DataError(f"prob must be in (0, 1), e.g. 0.9; got {prob!r}")
+    if kind not in ("mean", "predictive"):
+        raise DataError(f"kind must be 'mean' or 'predictive'; got {kind!r}")
+    entropy = seed_entropy(random_seed)
+    seed = child_seed(entropy, 9)
+    max_c = float(getattr(getattr(model, "data_", None), "max_compute", np.nan))
+    if compute_bounds is None:
+        if not np.isfinite(max_c):
+            raise DataError("the runs record no compute; give compute_bounds=(low, high) in FLOPs")
+        lo, hi = max_c * 1e-3, max_c * 1e9
+    else:
+        lo, hi = (positive_number("compute_bounds", b, "FLOPs") for b in compute_bounds)
+        if lo >= hi:
+            raise DataError(
+                f"compute_bounds must be (low, high) with low < high; got {compute_bounds}"
+            )
+    state = {"converged": True, "n_chains": None}
+
+    def reached(c: float) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            warnings.filterwarnings("ignore", category=ExtrapolationWarning)
+            fc = model.predict(compute=[c], random_seed=seed)
+        state["converged"] = bool(fc.converged)
+        state["n_chains"] = int(fc.idata.predictions.sizes["chain"])
+        return fc.flat_draws(kind)[:, 0] <= target
+
+    def share(c: float) -> float:
+        return float(reached(c).mean())
+
+    grid = np.geomspace(lo, hi, n_grid)
+    hits = [reached(c).astype(float) for c in grid]
+    p_grid = np.array([h.mean() for h in hits])
+    ok = np.flatnonzero(p_grid >= prob)
+    if ok.size == 0:
+        answer, reachable = np.inf, False
+    elif ok[0] == 0:
+        answer, reachable = lo, True
+    else:
+        a, b = np.log(grid[ok[0] - 1]), np.log(grid[ok[0]])
+        for _ in range(_BISECTIONS):
+            mid = 0.5 * (a + b)
+            if share(np.exp(mid)) >= prob:
+                b = mid
+            else:
+                a = mid
+        answer, reachable = float(np.exp(b)), True
+
+    chains = state["n_chains"]
+    table = pd.DataFrame({"compute": grid, "p_reach": p_grid})
+    table["mc_se"] = [
+        np.sqrt(p * (1 - p) / effective_sample_size(h, chains))
+        for h, p in zip(hits, p_grid, strict=True)
+    ]
+    attrs = {
+        "target_loss": target,
+        "prob": prob,
+        "kind": kind,
+        "compute_bounds": (lo, hi),
+        "max_observed_compute": max_c,
+        "converged": state["converged"],
+        "warning": "" if state["converged"] else NOT_CONVERGED_BANNER,
+        "random_seed": random_seed,
+        "seed_entropy": entropy,
+    }
+    if reachable:
+        hit = reached(answer).astype(float)
+        p_at = float(hit.mean())
+        se = float(np.sqrt(p_at * (1 - p_at) / effective_sample_size(hit, chains)))
+        attrs.update(
+            _allocation(model, answer, seed), compute_mc_se_factor=_compute_error(share, answer, se)
+        )
+        if cost is not None:
+            attrs.update(_cost_summary(cost, answer, child_seed(entropy, 10)))
+    else:
+        p_at = float(p_grid[-1])
+        se = float(table["mc_se"].iloc[-1])
+        irreducible = model.posterior_draws().get("E")
+        if irreducible is not None:
+            attrs["p_reachable_at_any_budget"] = float(np.mean(irreducible < target))
+    table.attrs.update(attrs)
+    text = _text(answer, p_at, se, reachable, table.attrs, model, hi)
+    warn_unconverged(state["converged"], "target budget")
+    ratio = answer / max_c if np.isfinite(max_c) else np.nan
+    if reachable and ratio > EXTRAPOLATION_WARN_RATIO:
+        warnings.warn(
+            f"the budget found, {answer:.3g} FLOPs, is {ratio:.0f}x the largest observed compute "
+            f"(more than {EXTRAPOLATION_WARN_RATIO:.0f}x): the answer rests on extrapolation",
+            ExtrapolationWarning,
+            stacklevel=2,
+        )
+    return TargetBudget(
+        compute=float(answer),
+        probability=p_at,
+        mc_se=se,
+        reachable=reachable,
+        table=table,
+        text=text,
+    )
+
+
+def _allocation(model, compute: float, seed: int) -> dict:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", category=ExtrapolationWarning)
+        fc = model.predict(compute=[compute], random_seed=seed)
+    alloc = fc.allocation
+    if alloc is None:
+        return {}
+    return {
+        "params_median": float(np.median(alloc["params_opt"].values)),
+        "tokens_median": float(np.median(alloc["tokens_opt"].values)),
+    }
+
+
+def _compute_error(share, answer: float, se: float) -> float:
+    """Monte Carlo error of the budget as a multiplicative factor: se(P) / slope of P in log C."""
+    step = np.log(1.5)
+    slope = (share(answer * np.exp(step)) - share(answer * np.exp(-step))) / (2 * step)
+    if slope <= 0:
+        return float("nan")
+    return float(np.exp(se / slope))
+
+
+def _cost_summary(cost: ComputeCost, compute: float, seed: int) -> dict:
+    draws = cost.sample(compute=compute, n=4000, random_seed=seed)
+    tail = (1 - INTERVAL_PROB) / 2
+    out = {}
+    for key in ("cost", "gpu_hours"):
+        lo, mid, hi = np.quantile(draws[key], [tail, 0.5, 1 - tail])
+        out.update({f"{key}_median": mid, f"{key}_lower": lo, f"{key}_upper": hi})
+    out["currency"] = cost.currency
+    return out
+
+
+def _text(answer, p_at, se, reachable, a, model, hi) -> str:
+    unit = getattr(model, "loss_unit", "")
+    what = "the law's loss" if a["kind"] == "mean" else "the loss of one run"
+    target = f"{a['target_loss']:g} {unit}".strip()
+    parts = [f"{NOT_CONVERGED_BANNER}."] if not a["converged"] else []
+    if not reachable:
+        parts.append(
+            f"No budget up to {hi:.3g} FLOPs gives a {a['prob']:.0%} chance that {what} reaches "
+            f"{target}; the chance at that budget is {likelihood_words(p_at, se)}."
+        )
+        if "p_reachable_at_any_budget" in a:
+            parts.append(
+                f"The irreducible loss is below the target in only "
+                f"{a['p_reachable_at_any_budget']:.0%} of posterior draws."
+            )
+        return " ".join(parts)
+    err = a.get("compute_mc_se_factor", np.nan)
+    err_text = f" (Monte Carlo error about ±{100 * (err - 1):.0f}%)" if np.isfinite(err) else ""
+    parts.append(
+        f"The smallest training budget with at least a {a['prob']:.0%} chance that {what} "
+        f"reaches {target} is {answer:.3g} FLOPs{err_text}; there the chance is "
+        f"{likelihood_words(p_at, se)}."
+    )
+    if "params_median" in a:
+        parts.append(
+            f"Allocated compute-optimally that is about {a['params_median']:.3g} parameters on "
+            f"{a['tokens_median']:.3g} tokens (posterior medians)."
+        )
+    if "cost_median" in a:
+        cur = a["currency"]
+        parts.append(
+            f"It would take about {a['gpu_hours_median']:.3g} GPU-hours and cost "
+            f"{format_money(a['cost_median'], cur)} ({round(INTERVAL_PROB * 100)}% interval "
+            f"{format_money(a['cost_lower'], cur)} to {format_money(a['cost_upper'], cur)})."
+        )
+    max_c = a["max_observed_compute"]
+    if np.isfinite(max_c):
+        parts.append(f"That is {answer / max_c:.3g}x the largest compute observed.")
+    return " ".join(parts)

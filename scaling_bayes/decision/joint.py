@@ -1,0 +1,391 @@
+"""Joint draws: forecast loss, business inputs, and the cost and value they imply.
+
+A *source* of loss draws is a fitted :class:`~scaling_bayes.ScalingLawModel` (predicted at each
+plan's scale), a :class:`~scaling_bayes.Forecast`, or plain arrays of loss draws. Draw ``i`` of
+every plan comes from the same posterior draw (one ``predict`` call serves all plans) and the
+same business-input draws (common random numbers, see :mod:`scaling_bayes.decision.inputs`), so
+differences between plans are computed within each joint draw.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..core.diagnostics import NOT_CONVERGED_BANNER
+from ..core.exceptions import ConvergenceWarning, DataError, InputWarning
+from ..core.forecast import Forecast
+from .inputs import child_seed, sample_inputs
+from .plan import Investment
+
+__all__ = ["LossDraws", "PlanDraws", "resolve_losses", "simulate_plan"]
+
+#: Thresholds above this are probably percents (20 meaning 20%).
+PERCENT_SUSPECT = 5.0
+
+
+@dataclass(frozen=True)
+class LossDraws:
+    """Loss draws for a list of plans, with what is known about where they came from."""
+
+    loss: np.ndarray  # (n, k)
+    n_chains: int | None
+    converged: bool
+    source: str
+    scales: pd.DataFrame
+    irreducible: np.ndarray | None = None
+    kind: str = "predictive"
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.loss.shape[0])
+
+
+@dataclass(frozen=True)
+class PlanDraws:
+    """Joint draws of one plan: loss, sampled inputs, value, cost and footprint."""
+
+    plan: Investment
+    loss: np.ndarray
+    inputs: dict
+    value: np.ndarray
+    cost: np.ndarray
+    footprint: dict = field(default_factory=dict)
+
+    @property
+    def net_benefit(self) -> np.ndarray:
+        """V - C per draw."""
+        return self.value - self.cost
+
+    @property
+    def roi(self) -> np.ndarray:
+        """(V - C) / C per draw."""
+        return (self.value - self.cost) / self.cost
+
+    def frame(self) -> pd.DataFrame:
+        """Every joint draw as a row (inputs, loss, value, cost, footprint, net benefit, ROI)."""
+        data = {
+            "loss": self.loss,
+            **self.inputs,
+            **self.footprint,
+            "value": self.value,
+            "cost": self.cost,
+            "net_benefit": self.net_benefit,
+            "roi": self.roi,
+        }
+        return pd.DataFrame(data)
+
+
+def simulate_plan(plan: Investment, loss: np.ndarray, entropy: int, *, fixed=None) -> PlanDraws:
+    """Sample the plan's inputs jointly with ``loss``; evaluate its cost and value."""
+    loss = np.asarray(loss, dtype=float)
+    draws = sample_inputs(plan.input_specs(), loss.size, entropy, fixed=fixed)
+    cost_in = {k.split(".", 1)[1]: v for k, v in draws.items() if k.startswith("cost.")}
+    value_in = {k.split(".", 1)[1]: v for k, v in draws.items() if k.startswith("value.")}
+    footprint = plan.cost.evaluate(plan.flops, cost_in)
+    cost = footprint.pop("cost")
+    if (cost <= 0).any():
+        raise DataError(
+            f"plan {plan.label!r}: {int((cost <= 0).sum())} cost draws are not positive, so ROI "
+            "= (V - C) / C is undefined; give a positive price or fixed cost"
+        )
+    value = plan.value.evaluate(loss, value_in)
+    return PlanDraws(
+        plan=plan, loss=loss, inputs=draws, value=value, cost=cost, footprint=footprint
+    )
+
+
+# ---------------------------------------------------------------------- sources
+def is_model(source) -> bool:
+    return hasattr(source, "predict") and hasattr(source, "posterior_draws")
+
+
+def resolve_losses(
+    source, plans: list[Investment], *, entropy: int, kind: str = "predictive"
+) -> LossDraws:
+    """Loss draws of every plan from a fitted model, a Forecast or arrays (see module doc)."""
+    if kind not in ("predictive", "mean"):
+        raise DataError(f"kind must be 'predictive' (law + run noise) or 'mean'; got {kind!r}")
+    if is_model(source):
+        return _from_model(source, plans, entropy, kind)
+    if isinstance(source, Forecast):
+        return _from_forecast(source, plans, kind)
+    return _from_arrays(source, plans, kind)
+
+
+def _from_model(model, plans, entropy, kind) -> LossDraws:
+    if not hasattr(model, "idata_"):
+        raise DataError("the model is not fitted; call model.fit(data) before assessing plans")
+    calls = _predict_calls(model, plans)
+    columns: dict[int, np.ndarray] = {}
+    rows: dict[int, dict] = {}
+    converged = True
+    n_chains = None
+    for stream, (index, scales) in enumerate(calls):
+        if not index:
+            continue
+        with warnings.catch_warnings():
+            # The risk result carries its own not-converged warning; one is enough.
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            fc = model.predict(**scales, random_seed=child_seed(entropy, stream))
+        converged &= bool(fc.converged)
+        n_chains = int(fc.idata.predictions.sizes["chain"])
+        flat = fc.flat_draws(kind)
+        alloc = fc.allocation
+        for j, i in enumerate(index):
+            columns[i] = flat[:, j]
+            row = fc.scales.iloc[j].to_dict()
+            if alloc is not None:
+                row["params"] = float(np.median(alloc["params_opt"].values[..., j]))
+                row["tokens"] = float(np.median(alloc["tokens_opt"].values[..., j]))
+            rows[i] = row
+    loss = np.column_stack([columns[i] for i in range(len(plans))])
+    irreducible = model.posterior_draws().get("E")
+    return LossDraws(
+        loss=loss,
+        n_chains=n_chains,
+        converged=converged,
+        source="model",
+        scales=_scales_table(plans, [rows[i] for i in range(len(plans))]),
+        irreducible=irreducible,
+        kind=kind,
+    )
+
+
+def _predict_calls(model, plans) -> list[tuple[list[int], dict]]:
+    """Which plans go into which ``model.predict`` call, with the scales to pass."""
+    axis = getattr(model, "x", None)
+    if axis in ("params", "tokens", "compute"):  # a one-axis law: predict from its axis only
+        values = []
+        for plan in plans:
+            value = plan.flops if axis == "compute" else getattr(plan, axis)
+            if value is None:
+                raise DataError(
+                    f"the model's law is on {axis} but plan {plan.label!r} gives no {axis}; "
+                    f"give {axis}= to the Investment"
+                )
+            values.append(value)
+        return [(list(range(len(plans))), {axis: values})]
+    explicit = [i for i, p in enumerate(plans) if not p.compute_optimal]
+    optimal = [i for i, p in enumerate(plans) if p.compute_optimal]
+    return [
+        (
+            explicit,
+            {
+                "params": [plans[i].params for i in explicit],
+                "tokens": [plans[i].tokens for i in explicit],
+            },
+        ),
+        (optimal, {"compute": [plans[i].compute for i in optimal]}),
+    ]
+
+
+def _from_forecast(fc: Forecast, plans, kind) -> LossDraws:
+    flat = fc.flat_draws(kind)
+    k = fc.n_scales
+    scales = fc.scales
+    if k == len(plans):
+        order = list(range(k))
+        for i, plan in enumerate(plans):
+            if not _matches(plan, scales.iloc[i]):
+                raise DataError(
+                    f"forecast scale {i} ({_describe_row(scales.iloc[i])}) does not match plan "
+                    f"{i} ({plan.label}); pass plans in the forecast's order or predict at "
+                    "their scales"
+                )
+    else:
+        order = []
+        for plan in plans:
+            hits = [j for j in range(k) if _matches(plan, scales.iloc[j], strict=True)]
+            if len(hits) != 1:
+                raise DataError(
+                    f"plan {plan.label!r} matches {len(hits)} of the forecast's {k} scales; "
+                    "the forecast must hold exactly one scale per plan (predict at the plans' "
+                    "scales, or pass plans in the forecast's order with one scale each)"
+                )
+            order.append(hits[0])
+    rows = [scales.iloc[j].to_dict() for j in order]
+    n_chains = int(fc.idata.predictions.sizes["chain"])
+    return LossDraws(
+        loss=flat[:, order],
+        n_chains=n_chains,
+        converged=bool(fc.converged),
+        source="forecast",
+        scales=_scales_table(plans, rows),
+        kind=kind,
+    )
+
+
+def _from_arrays(source, plans, kind) -> LossDraws:
+    if isinstance(source, list | tuple) and source and all(np.ndim(s) == 1 for s in source):
+        sizes = [np.size(s) for s in source]
+        if len(set(sizes)) > 1:
+            raise DataError(
+                f"the loss draws have different lengths {sizes}; every plan needs the same "
+                "number of joint draws (draw i of each plan from the same posterior draw)"
+            )
+        source = np.column_stack([np.asarray(s, dtype=float) for s in source])
+    try:
+        arr = np.asarray(source, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise DataError(
+            "source must be a fitted ScalingLawModel, a Forecast or an array of loss draws; got "
+            f"{type(source).__name__}"
+        ) from err
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise DataError(f"loss draws must have shape (draws,) or (draws, plans); got {arr.shape}")
+    if arr.shape[1] != len(plans):
+        raise DataError(
+            f"the loss draws have {arr.shape[1]} column(s) but there are {len(plans)} plan(s); "
+            "give one column of draws per plan, shape (draws, plans)"
+        )
+    if arr.shape[0] < 2:
+        raise DataError(f"need at least 2 loss draws per plan; got {arr.shape[0]}")
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise DataError(
+            f"loss draws must be positive and finite; {int(bad.sum())} of {arr.size} are not"
+        )
+    rows = [{} for _ in plans]
+    return LossDraws(
+        loss=arr,
+        n_chains=None,
+        converged=True,
+        source="draws",
+        scales=_scales_table(plans, rows),
+        kind=kind,
+    )
+
+
+def _matches(plan: Investment, row, strict: bool = False) -> bool:
+    compared = False
+    for axis in ("params", "tokens", "compute"):
+        mine = getattr(plan, axis)
+        theirs = row.get(axis, np.nan)
+        if mine is None or not np.isfinite(theirs):
+            continue
+        if plan.compute_optimal and axis != "compute":
+            continue
+        compared = True
+        if not np.isclose(mine, theirs, rtol=1e-6):
+            return False
+    return compared or not strict
+
+
+def _describe_row(row) -> str:
+    parts = [f"{a}={row[a]:.3g}" for a in ("params", "tokens", "compute") if np.isfinite(row[a])]
+    return ", ".join(parts) or "scale unknown"
+
+
+def _scales_table(plans, rows) -> pd.DataFrame:
+    out = []
+    for plan, row in zip(plans, rows, strict=True):
+        params = plan.params if plan.params is not None else row.get("params", np.nan)
+        tokens = plan.tokens if plan.tokens is not None else row.get("tokens", np.nan)
+        out.append(
+            {
+                "plan": plan.label,
+                "params": float(params),
+                "tokens": float(tokens),
+                "compute": plan.flops,
+                "compute_optimal": plan.compute_optimal,
+                "extrapolation_ratio": float(row.get("extrapolation_ratio", np.nan)),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+# ---------------------------------------------------------------------- checks shared by callers
+def check_threshold(threshold) -> float:
+    """A finite ROI threshold; warns when it looks like a percent (|t| > 5)."""
+    if isinstance(threshold, bool | str) or np.ndim(threshold) != 0:
+        raise DataError(f"threshold must be one number (a fraction: 0.20 = 20%); got {threshold!r}")
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"threshold must be a number such as 0.20; got {threshold!r}") from err
+    if not np.isfinite(t):
+        raise DataError(f"threshold must be finite; got {threshold!r}")
+    if abs(t) > PERCENT_SUSPECT:
+        warnings.warn(
+            f"threshold={t:g} means ROI above {t:.0%}; ROI thresholds are fractions (0.20 = 20%). "
+            f"If you meant {t:g}%, pass threshold={t / 100:g}",
+            InputWarning,
+            stacklevel=3,
+        )
+    return t
+
+
+def check_plans(plans) -> list[Investment]:
+    """A non-empty list of Investments with distinct labels."""
+    if isinstance(plans, Investment):
+        plans = [plans]
+    plans = list(plans)
+    if not plans:
+        raise DataError("plans is empty; give at least one Investment")
+    for i, plan in enumerate(plans):
+        if not isinstance(plan, Investment):
+            raise DataError(f"plans[{i}] must be an Investment; got {type(plan).__name__}")
+    labels = [p.label for p in plans]
+    dupes = sorted({x for x in labels if labels.count(x) > 1})
+    if dupes:
+        raise DataError(f"plans must have distinct labels; repeated: {dupes} (give name=)")
+    currencies = {p.currency for p in plans}
+    if len(currencies) > 1:
+        raise DataError(f"plans use several currencies {sorted(currencies)}; use one")
+    return plans
+
+
+def check_reference_losses(plans, losses: LossDraws) -> None:
+    """Warn when a value model's baseline or target is below what the forecasts can reach.
+
+    With a fitted model the reference is compared with the posterior of the irreducible loss E;
+    with plain draws, a warning is issued only when no plan has any draw below its reference.
+    """
+    refs = {}
+    for j, plan in enumerate(plans):
+        ref = plan.value.reference_loss
+        if ref is not None:
+            if hasattr(plan.value, "baseline_loss"):
+                what = "baseline_loss"
+            elif getattr(plan.value, "partial_from", None) is not None:
+                what = "partial_from"
+            else:
+                what = "target_loss"
+            refs.setdefault((what, ref), []).append(j)
+    if not refs:
+        return
+    if losses.irreducible is not None:
+        for (what, ref), _ in refs.items():
+            share = float(np.mean(losses.irreducible >= ref))
+            if share >= 0.5:
+                warnings.warn(
+                    f"{what}={ref:g} is at or below the law's irreducible loss E in {share:.0%} "
+                    f"of posterior draws (median E = {np.median(losses.irreducible):.3g}): no "
+                    "improvement is possible at any scale in those draws; check the loss units "
+                    "and the baseline",
+                    InputWarning,
+                    stacklevel=3,
+                )
+        return
+    reachable = any((losses.loss[:, j] < ref).any() for (_, ref), js in refs.items() for j in js)
+    if not reachable:
+        (what, ref), _ = next(iter(refs.items()))
+        warnings.warn(
+            f"{what}={ref:g} is below every forecast loss draw of every plan (smallest "
+            f"{losses.loss.min():.3g}): no improvement is possible; check the loss units and the "
+            "baseline",
+            InputWarning,
+            stacklevel=3,
+        )
+
+
+def warn_unconverged(converged: bool, what: str) -> None:
+    """Issue the package's not-converged warning for risk results."""
+    if not converged:
+        warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)

@@ -1,0 +1,236 @@
+"""Plots of fits and forecasts. Each plot draws only the DataFrame of its ``*_plot_data`` twin.
+
+Conventions: module-level functions, keyword-only options, ``(fig, ax)`` returned, no
+``plt.show()``; units in every axis label; a fit that did not converge is stamped across the plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..core.constants import FAN_PROBS
+from ..core.data import ScalingData
+from ..core.diagnostics import NOT_CONVERGED_BANNER
+from ..core.forecast import Forecast
+
+__all__ = [
+    "forecast_plot_data",
+    "plot_forecast",
+    "plot_ppc",
+    "ppc_plot_data",
+    "stamp_unconverged",
+]
+
+_AXIS_LABELS = {
+    "compute": "training compute C (FLOPs)",
+    "params": "parameters N",
+    "tokens": "training tokens D",
+}
+
+
+def forecast_x_axis(forecast: Forecast) -> str:
+    """The scale axis a forecast is best drawn against: compute when known, else the law's axis."""
+    scales = forecast.scales
+    for axis in ("compute", "params", "tokens"):
+        if scales[axis].notna().all():
+            return axis
+    raise ValueError("the forecast has no scale axis known at every scale")
+
+
+def forecast_plot_data(
+    forecast: Forecast, *, probs: tuple[float, ...] = FAN_PROBS, kind: str = "predictive"
+) -> pd.DataFrame:
+    """Quantiles of forecast loss per scale: the numbers behind :func:`plot_forecast`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scale, sorted by ``x``: ``x`` (the scale, see ``attrs["x_axis"]``),
+        ``median`` and ``lower_<p>`` / ``upper_<p>`` for each central interval of mass ``p``
+        (in percent, e.g. ``lower_90``).
+    """
+    forecast.warn_if_unconverged("forecast plot data")
+    axis = forecast_x_axis(forecast)
+    flat = forecast.flat_draws(kind)
+    table = pd.DataFrame({"x": forecast.scales[axis].to_numpy(), "median": np.median(flat, axis=0)})
+    for p in probs:
+        tail = (1 - p) / 2
+        table[f"lower_{round(p * 100)}"] = np.quantile(flat, tail, axis=0)
+        table[f"upper_{round(p * 100)}"] = np.quantile(flat, 1 - tail, axis=0)
+    table = table.sort_values("x").reset_index(drop=True)
+    table.attrs.update(
+        x_axis=axis, kind=kind, loss_unit=forecast.loss_unit, converged=forecast.converged
+    )
+    return table
+
+
+def plot_forecast(
+    forecast: Forecast,
+    *,
+    observed: ScalingData | None = None,
+    probs: tuple[float, ...] = FAN_PROBS,
+    kind: str = "predictive",
+    ax=None,
+    title: str | None = None,
+):
+    """Fan chart of forecast loss over scale, with the observed runs.
+
+    Shaded bands are central intervals of equal probability mass around the median (Bank of
+    England style), drawn over a log scale axis.
+
+    Parameters
+    ----------
+    forecast : Forecast
+        Ideally over a grid of scales, e.g. ``model.predict(compute=np.geomspace(1e18, 1e23, 40))``.
+    observed : ScalingData, optional
+        Runs to draw as points (their compute, or the forecast's axis).
+    probs : tuple of float
+        Masses of the bands, widest drawn lightest.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    import matplotlib.pyplot as plt
+
+    table = forecast_plot_data(forecast, probs=probs, kind=kind)
+    axis = table.attrs["x_axis"]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+    else:
+        fig = ax.figure
+    for i, p in enumerate(sorted(probs, reverse=True)):
+        pct = round(p * 100)
+        ax.fill_between(
+            table["x"],
+            table[f"lower_{pct}"],
+            table[f"upper_{pct}"],
+            color="C0",
+            alpha=0.15 + 0.15 * i,
+            linewidth=0,
+            label=f"{pct}% interval",
+        )
+    ax.plot(table["x"], table["median"], color="C0", lw=1.5, label="median forecast")
+    if observed is not None and axis in observed.frame.columns:
+        ax.scatter(
+            observed.frame[axis],
+            observed.frame["loss"],
+            s=14,
+            color="k",
+            zorder=3,
+            label=f"observed runs ({observed.n_runs})",
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel(_AXIS_LABELS[axis])
+    what = "loss of a new run" if kind == "predictive" else "loss of the law"
+    ax.set_ylabel(f"{what} ({forecast.loss_unit})")
+    ax.set_title(title or f"Forecast loss over scale ({forecast.law} law)")
+    ax.legend(frameon=False, fontsize=8)
+    if not forecast.converged:
+        stamp_unconverged(ax)
+    return fig, ax
+
+
+def ppc_plot_data(model, *, probs: tuple[float, ...] = (0.5, 0.9), random_seed: int = 0):
+    """Posterior predictive check: each observed run against the model's predictive interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run (index: the run's label): ``x`` (compute when known, else the law's
+        axis; ``attrs["x_axis"]``), ``observed``, ``median``, ``lower_<p>``/``upper_<p>`` per
+        central interval, and ``inside_<p>`` flags.
+    """
+    model._check_fitted("ppc_plot_data")
+    data = model.data_
+    scales = {axis: data.column(axis) for axis in model.axes}
+    forecast = model.predict(**scales, random_seed=random_seed)
+    flat = forecast.flat_draws()
+    axis = "compute" if "compute" in data.axes else model.axes[0]
+    table = pd.DataFrame(
+        {"x": data.column(axis), "observed": data.loss, "median": np.median(flat, axis=0)},
+        index=data.frame.index,
+    )
+    for p in probs:
+        pct = round(p * 100)
+        lower, upper = np.quantile(flat, [(1 - p) / 2, (1 + p) / 2], axis=0)
+        table[f"lower_{pct}"], table[f"upper_{pct}"] = lower, upper
+        table[f"inside_{pct}"] = (lower <= table["observed"]) & (table["observed"] <= upper)
+    table.attrs.update(x_axis=axis, converged=forecast.converged, loss_unit=model.loss_unit)
+    return table
+
+
+def plot_ppc(model, *, probs: tuple[float, ...] = (0.5, 0.9), ax=None, random_seed: int = 0):
+    """Observed runs over the posterior predictive intervals at their own scales.
+
+    Points outside the widest interval are drawn in red; about ``1 - max(probs)`` of them are
+    expected outside if the law and noise model fit.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    import matplotlib.pyplot as plt
+
+    table = ppc_plot_data(model, probs=probs, random_seed=random_seed)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+    else:
+        fig = ax.figure
+    for i, p in enumerate(sorted(probs, reverse=True)):
+        pct = round(p * 100)
+        ax.vlines(
+            table["x"],
+            table[f"lower_{pct}"],
+            table[f"upper_{pct}"],
+            color="C0",
+            lw=2 + 3 * i,
+            alpha=0.35 + 0.25 * i,
+            label=f"{pct}% predictive interval",
+        )
+    widest = round(max(probs) * 100)
+    inside = table[f"inside_{widest}"]
+    ax.scatter(
+        table.loc[inside, "x"],
+        table.loc[inside, "observed"],
+        s=14,
+        color="k",
+        zorder=3,
+        label="observed run",
+    )
+    ax.scatter(
+        table.loc[~inside, "x"],
+        table.loc[~inside, "observed"],
+        s=18,
+        color="red",
+        zorder=3,
+        label=f"outside the {widest}% interval ({int((~inside).sum())})",
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel(_AXIS_LABELS[table.attrs["x_axis"]])
+    ax.set_ylabel(f"loss ({model.loss_unit})")
+    ax.set_title(f"Posterior predictive check ({model.law} law)")
+    ax.legend(frameon=False, fontsize=8)
+    if not table.attrs["converged"]:
+        stamp_unconverged(ax)
+    return fig, ax
+
+
+def stamp_unconverged(ax) -> None:
+    """Write the not-converged warning across a plot."""
+    ax.text(
+        0.5,
+        0.5,
+        NOT_CONVERGED_BANNER,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="red",
+        fontsize=11,
+        fontweight="bold",
+        alpha=0.8,
+        wrap=True,
+        bbox={"facecolor": "white", "edgecolor": "red", "alpha": 0.8},
+    )

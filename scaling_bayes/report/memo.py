@@ -1,0 +1,468 @@
+"""The board memo of a risk review: :class:`RiskMemo`.
+
+The constructor only checks and stores its arguments; rendering computes. Every number the memo
+states sits in :attr:`RiskMemo.numbers` under a stable key, with its unit and the table or
+attribute it was read from (:attr:`RiskMemo.numbers_table`); the English and the Japanese memo
+state the same book. A fit that did not converge gives a memo that says so first, in a warning
+box, and withholds every decision number (fail closed).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, NotFittedError
+from ..decision import PilotValue, RiskResult, ScaleLadder
+from . import render, wording_en, wording_ja
+from .assumptions import check_sources
+from .document import build, clean, full, headline_blocks
+from .evidence import check_result_matches_model, gather
+from .memo_figures import figure_names, render_figures
+from .numbers import collect
+from .provenance import provenance
+
+__all__ = ["RiskMemo", "safe_cell"]
+
+_WORDING = {"en": wording_en, "ja": wording_ja}
+_MAX_TEXT = 300
+#: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection), including the
+#: full-width forms that Japanese input methods produce.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+class RiskMemo:
+    """A board memo of a risk review, in English or Japanese, as HTML, Markdown and CSV.
+
+    Sections, in order (issue 4): 1. headline (likelihood words with the number and its Monte
+    Carlo error for the plan with the highest expected net benefit and for the alternatives);
+    2. fan chart of loss over scale with the candidate plans and the extrapolation ratio;
+    3. ROI distribution of each plan (quantile dot plots, percentiles 5/25/50/75/95, break-even
+    probability, VaR and CVaR with their sign convention); 4. the scale ladder, stop point and
+    acceptability curves with break-even values; 5. the tornado of drivers, EVPI and the worth
+    of one more pilot run; 6. assumptions (every input with distribution, source and date; the
+    priors and the prior-sensitivity line); 7. diagnostics and provenance (R-hat, ESS,
+    divergences, SHA-256 of the runs, versions, seeds, draws, dates); and an appendix listing
+    every number with its key and source.
+
+    Parameters
+    ----------
+    model : ScalingLawModel
+        The fitted model the results were computed from.
+    ladder_or_risk : ScaleLadder or RiskResult
+        From ``compare_scales(model, plans, ...)`` or ``assess_roi(model, plan, ...)`` (a
+        one-plan memo).
+    title : str
+    author : str
+    language : {"en", "ja"}
+    pilot : PilotValue, optional
+        From ``evsi_pilot(model, plans, ...)`` on the same plans.
+    prior_sensitivity : PriorSensitivity, optional
+        From ``prior_sensitivity(model, ...)``.
+    backtest : Backtest, optional
+    threshold : float, optional
+        The ROI threshold the memo is about; it must be the one the results were computed with
+        (a cross-check for configuration files). Default: the results' threshold.
+    date : datetime.date or str, optional
+        Date of the memo (ISO ``YYYY-MM-DD``); default: the day it is rendered.
+    data_path : str or Path, optional
+        The data file the runs were read from; its SHA-256 is stated beside that of the runs.
+    sources : dict, optional
+        Where each business input comes from: ``{"cost.usd_per_gpu_hour": ("vendor quote",
+        "2025-05-01")}`` or a text alone. Unlisted inputs show the package default's source, or
+        "not recorded".
+
+    Raises
+    ------
+    ConfigError
+        Bad language, title, threshold, date or sources, or results not computed from
+        ``model``.
+    DataError
+        Arguments of the wrong type, or a ``data_path`` that is not a file.
+    NotFittedError
+        An unfitted model.
+
+    Examples
+    --------
+    >>> import numpy as np, scaling_bayes as sb
+    >>> from scaling_bayes import RiskMemo
+    >>> from scaling_bayes.testing import fit_from_draws
+    >>> data = sb.ScalingData.from_frame(sb.load_example())
+    >>> law = dict(E=1.817, A=482.0, alpha=0.348, B=2085.0, beta=0.366, sigma=0.01)
+    >>> rng = np.random.default_rng(0)
+    >>> draws = {k: v * np.exp(0.02 * rng.standard_normal((4, 250))) for k, v in law.items()}
+    >>> model = fit_from_draws(sb.ScalingLawModel(progressbar=False), data, draws)  # or .fit
+    >>> value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=1.5e6)
+    >>> plans = [sb.Investment(params=n, tokens=20 * n, value=value) for n in (1e9, 3e9)]
+    >>> ladder = sb.compare_scales(model, plans, threshold=0.2, random_seed=0)
+    >>> memo = RiskMemo(model, ladder, title="Scaling the inspection model", date="2025-06-30")
+    >>> p = memo.numbers["plans.2.p_roi_above_threshold"]
+    >>> p == float(ladder.table["p_roi_above_threshold"].iloc[1])
+    True
+    >>> memo.text.startswith("Of 2 plans, plan 2, 3B params, 60B tokens, has the highest")
+    True
+    """
+
+    def __init__(
+        self,
+        model,
+        ladder_or_risk,
+        *,
+        title: str,
+        author: str = "",
+        language: str = "en",
+        pilot=None,
+        prior_sensitivity=None,
+        backtest=None,
+        threshold: float | None = None,
+        date=None,
+        data_path=None,
+        sources=None,
+    ) -> None:
+        self.model = _check_model(model)
+        self.result = _check_result(ladder_or_risk, model)
+        plans = _plans(self.result)
+        self.title = _check_text(title, "title", required=True)
+        self.author = _check_text(author, "author", required=False)
+        if language not in _WORDING:
+            raise ConfigError(f"language must be 'en' or 'ja'; got {language!r}")
+        self.language = language
+        self.pilot = _check_pilot(pilot, plans)
+        self.prior_sensitivity = _check_prior_sensitivity(prior_sensitivity, model)
+        self.backtest = _check_backtest(backtest)
+        self.threshold = _check_threshold(threshold, self.result)
+        self.date = _check_date(date)
+        self.data_path = _check_data_path(data_path)
+        self.sources = check_sources(sources, plans)
+        self._cache: dict = {}
+
+    # ------------------------------------------------------------------ computed parts
+    def _evidence(self):
+        if "evidence" not in self._cache:
+            self._cache["evidence"] = gather(
+                self.model,
+                self.result,
+                pilot=self.pilot,
+                prior_sensitivity=self.prior_sensitivity,
+                backtest=self.backtest,
+            )
+        return self._cache["evidence"]
+
+    def _book(self):
+        if "book" not in self._cache:
+            evidence = self._evidence()
+            date = self.date or dt.date.today()
+            facts = provenance(self.model, evidence.ladder, data_path=self.data_path, date=date)
+            self._cache["book"] = collect(
+                evidence,
+                provenance=facts,
+                title=self.title,
+                author=self.author,
+                sources=self.sources,
+            )
+        return self._cache["book"]
+
+    def _blocks(self):
+        if "blocks" not in self._cache:
+            names = figure_names(self._evidence())
+            self._cache["blocks"] = build(self._book(), _WORDING[self.language], names)
+        return self._cache["blocks"]
+
+    def _figures(self) -> dict[str, bytes]:
+        if "figures" not in self._cache:
+            evidence = self._evidence()
+            seed = int(evidence.ladder.entropy % (2**32))
+            self._cache["figures"] = render_figures(evidence, random_seed=seed)
+        return self._cache["figures"]
+
+    def _warn(self) -> None:
+        if not self._evidence().converged:
+            warnings.warn(
+                "RiskMemo: the fit did not converge; the memo says so first and withholds every "
+                "decision number (see model.diagnostics())",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ public
+    @property
+    def converged(self) -> bool:
+        """Whether the fit and the results converged (otherwise the numbers are withheld)."""
+        return bool(self._evidence().converged)
+
+    @property
+    def numbers(self) -> dict:
+        """Every figure the memo states: ``{key: value}`` in plain Python types.
+
+        Keys are stable and language independent (``plans.<k>.<metric>`` with plans numbered
+        as in the memo's tables, ``evpi``, ``diagnostics.max_r_hat``, ``provenance.runs_sha256``
+        ...); :attr:`numbers_table` says the unit and source of each.
+        """
+        self._warn()
+        return self._book().as_dict()
+
+    @property
+    def numbers_table(self):
+        """The numbers as a DataFrame: ``key``, ``value``, ``unit``, ``source``."""
+        self._warn()
+        return self._book().table()
+
+    @property
+    def text(self) -> str:
+        """The headline in plain text (with the warning first when the fit did not converge)."""
+        self._warn()
+        blocks = [b for b in headline_blocks(self._blocks()) if not _is_heading(b)]
+        return render.to_text(blocks)
+
+    def to_html(self, path) -> Path:
+        """Write one self-contained HTML file (figures embedded, no scripts); return its path."""
+        target = _output_path(path, "path")
+        self._warn()
+        book = self._book()
+        sources = {k: (full(book[k]), book.entry(k).source) for k in book.keys()}
+        document = render.to_html(
+            self._blocks(),
+            self._figures(),
+            lang=self.language,
+            title=self.title,
+            sources=sources,
+        )
+        _write(target, document.encode("utf-8"), "path")
+        return target
+
+    def to_markdown(self, path) -> Path:
+        """Write Markdown with the figures as PNG files beside it (linked relatively).
+
+        The figures are named ``<stem>_<figure>.png`` (``memo_fan.png`` for ``memo.md``).
+        """
+        target = _output_path(path, "path")
+        self._warn()
+        blocks = self._blocks()
+        files = {}
+        for name, png in self._figures().items():
+            figure = target.with_name(f"{target.stem}_{name}.png")
+            _write(figure, png, "path")
+            files[name] = figure.name
+        _write(target, render.to_markdown(blocks, files).encode("utf-8"), "path")
+        return target
+
+    def to_csv(self, path) -> Path:
+        """Write every number (key, value, unit, source) as CSV, safe to open in a spreadsheet.
+
+        Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return) are prefixed with a single quote; numbers are
+        written as numbers. UTF-8 with a byte-order mark, so Excel reads Japanese text.
+        """
+        target = _output_path(path, "path")
+        self._warn()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["key", "value", "unit", "source"])
+        for _, row in self._book().table().iterrows():
+            writer.writerow([safe_cell(row[c]) for c in ("key", "value", "unit", "source")])
+        _write(target, buffer.getvalue().encode("utf-8-sig"), "path")
+        return target
+
+    def __repr__(self) -> str:
+        kind = (
+            "one plan"
+            if isinstance(self.result, RiskResult)
+            else f"{len(_plans(self.result))} plans"
+        )
+        return f"RiskMemo({self.title!r}, {kind}, language={self.language!r})"
+
+
+# ---------------------------------------------------------------------- CSV safety
+def safe_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text or a number, never runs as a formula.
+
+    Examples
+    --------
+    >>> safe_cell("=HYPERLINK(\\"http://x\\")"), safe_cell(-1.5), safe_cell("-2"), safe_cell("-x")
+    ('\\'=HYPERLINK("http://x")', '-1.5', '-2', "'-x")
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value)) if np.isfinite(value) else ""
+    text = str(value)
+    if _NUMBER.match(text):
+        return text
+    if text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+# ---------------------------------------------------------------------- checks
+def _is_heading(block) -> bool:
+    from .document import Heading
+
+    return isinstance(block, Heading)
+
+
+def _check_model(model):
+    from ..core.model import ScalingLawModel
+
+    if not isinstance(model, ScalingLawModel):
+        raise DataError(f"model must be a fitted ScalingLawModel; got {type(model).__name__}")
+    if not hasattr(model, "idata_"):
+        raise NotFittedError(
+            "model is not fitted yet; call model.fit(data) before building a RiskMemo"
+        )
+    return model
+
+
+def _check_result(result, model):
+    if not isinstance(result, ScaleLadder | RiskResult):
+        raise DataError(
+            "ladder_or_risk must be a ScaleLadder (compare_scales) or a RiskResult "
+            f"(assess_roi); got {type(result).__name__}"
+        )
+    check_result_matches_model(model, result)
+    return result
+
+
+def _plans(result) -> list:
+    if isinstance(result, RiskResult):
+        return [result.plan]
+    return [d.plan for d in result.draws]
+
+
+def _check_text(value, name: str, *, required: bool) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string; got {type(value).__name__}")
+    text = clean(value)
+    if required and not text:
+        raise ConfigError(f"{name} must not be empty; e.g. {name}='Scaling the inspection model'")
+    if len(text) > _MAX_TEXT:
+        raise ConfigError(f"{name} is {len(text)} characters long; keep it under {_MAX_TEXT}")
+    return text
+
+
+def _check_pilot(pilot, plans):
+    if pilot is None:
+        return None
+    if not isinstance(pilot, PilotValue):
+        raise DataError(f"pilot must be a PilotValue (evsi_pilot); got {type(pilot).__name__}")
+    theirs = {d.plan.label for d in pilot.ladder.draws}
+    mine = {p.label for p in plans}
+    if theirs != mine:
+        raise ConfigError(
+            f"pilot was computed for the plans {sorted(theirs)}, but the memo compares "
+            f"{sorted(mine)}; run evsi_pilot(model, plans, ...) on the memo's plans"
+        )
+    return pilot
+
+
+def _check_prior_sensitivity(ps, model):
+    if ps is None:
+        return None
+    from ..checks.prior_checks import PriorSensitivity
+
+    if not isinstance(ps, PriorSensitivity):
+        raise DataError(
+            "prior_sensitivity must be a PriorSensitivity (prior_sensitivity(model, ...)); got "
+            f"{type(ps).__name__}"
+        )
+    if ps.base is not model:
+        raise ConfigError(
+            "prior_sensitivity was computed for another model; call "
+            "prior_sensitivity(model, ...) with the memo's model"
+        )
+    return ps
+
+
+def _check_backtest(bt):
+    if bt is None:
+        return None
+    from ..checks.backtest import Backtest
+
+    if not isinstance(bt, Backtest):
+        raise DataError(f"backtest must be a Backtest (backtest(...)); got {type(bt).__name__}")
+    return bt
+
+
+def _check_threshold(threshold, result):
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
+        raise ConfigError(f"threshold must be a number (a fraction: 0.2 = 20%); got {threshold!r}")
+    computed = result.threshold
+    if not np.isclose(float(threshold), computed, rtol=0, atol=1e-12):
+        raise ConfigError(
+            f"threshold={threshold!r} but the results were computed with threshold={computed!r}; "
+            f"recompute them with threshold={threshold!r} (compare_scales or assess_roi), or drop "
+            "threshold="
+        )
+    return float(threshold)
+
+
+def _check_date(date):
+    if date is None:
+        return None
+    if isinstance(date, dt.datetime):
+        return date.date()
+    if isinstance(date, dt.date):
+        return date
+    if isinstance(date, str):
+        try:
+            return dt.date.fromisoformat(date.strip())
+        except ValueError as err:
+            raise ConfigError(
+                f"date must be an ISO date such as '2025-06-30'; got {date!r}"
+            ) from err
+    raise ConfigError(f"date must be a datetime.date or an ISO date string; got {date!r}")
+
+
+def _check_data_path(path):
+    if path is None:
+        return None
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"data_path must be a file path; got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data_path '{path}' is not an existing file; give the runs' data file")
+    return path
+
+
+def _output_path(path, name: str) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"{name} must be a file path such as 'review/memo.html'; got {path!r}")
+    target = Path(path)
+    if not str(path) or target.name in ("", ".", "..") or target.is_dir():
+        raise ConfigError(f"{name} '{path}' is a folder; give a file name such as review/memo.html")
+    folder = target.parent
+    if not folder.exists():
+        raise ConfigError(
+            f"the folder '{folder}' of {name} '{path}' does not exist; create it first"
+        )
+    if not folder.is_dir():
+        raise ConfigError(f"'{folder}' in {name} '{path}' is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"the folder '{folder}' of {name} '{path}' is not writable")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ConfigError(f"{name} '{path}' exists and is not writable")
+    return target
+
+
+def _write(target: Path, data: bytes, name: str) -> None:
+    """Write atomically: a half-written memo never replaces a whole one."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    except OSError as err:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(f"could not write {name} '{target}': {err.strerror or err}") from err
