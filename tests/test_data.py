@@ -130,10 +130,41 @@ def test_error_is_package_error_and_value_error():
         sb.ScalingData.from_frame(runs().iloc[:0])
 
 
-def test_params_in_billions_warn_about_units():
+def test_params_in_billions_are_refused_with_the_fix():
     frame = runs(params=[0.01, 0.03, 0.1, 0.3, 1.0])
-    with pytest.warns(sb.InputWarning, match="params given in billions"):
+    with pytest.raises(sb.DataError, match=r"column 'params' \(params\).*look like billions.*1e9"):
         sb.ScalingData.from_frame(frame)
+
+
+def test_tokens_fewer_than_params_warn_naming_rows():
+    frame = runs(tokens=[2e8, 1.2e9, 5e7, 1.2e10, 2e10])
+    with pytest.warns(sb.InputWarning, match=r"row 2 have fewer tokens than parameters"):
+        sb.ScalingData.from_frame(frame)
+
+
+def test_count_axis_gets_no_language_model_rule():
+    images = pd.DataFrame({"images": [50, 100, 200, 400], "err": [0.3, 0.2, 0.15, 0.1]})
+    data = sb.ScalingData.from_frame(
+        images, params=None, tokens="images", loss="err", kinds={"tokens": "count"}
+    )
+    assert data.kind("tokens") == "count"
+    assert "compute" not in data.axes
+    with pytest.raises(sb.DataError, match="look like billions"):
+        sb.ScalingData.from_frame(images, params=None, tokens="images", loss="err")
+
+
+def test_compute_far_from_six_n_d_names_rows():
+    frame = runs(flops=[1.3e16, 2.2e17, 1.2e15, 2.2e19, 1.2e20])
+    with pytest.raises(sb.DataError, match=r"column 'flops'.*row 2, outside 0.5x-2x.*FLOPs"):
+        sb.ScalingData.from_frame(frame, compute="flops")
+
+
+def test_select_keeps_declared_kinds():
+    images = pd.DataFrame({"n": [50, 100, 200, 400, 800], "err": [0.3, 0.2, 0.15, 0.1, 0.08]})
+    data = sb.ScalingData.from_frame(
+        images, params=None, tokens="n", loss="err", kinds={"tokens": "count"}
+    )
+    assert data.select(mask=[True, True, True, False, False]).kind("tokens") == "count"
 
 
 def test_group_column_with_missing_label():

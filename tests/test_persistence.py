@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import hand_built_draws
@@ -92,3 +94,45 @@ def test_no_pickle_in_saved_file(fitted_chinchilla, tmp_path):
     path = tmp_path / "fit.nc"
     fitted_chinchilla.save(path)
     assert path.read_bytes()[:4] == b"\x89HDF"  # netCDF4/HDF5 signature, not a pickle stream
+
+
+def test_edited_draw_or_loss_is_refused(fitted_chinchilla, tmp_path):
+    import arviz as az
+
+    path = tmp_path / "fit.nc"
+    fitted_chinchilla.save(path)
+    for group, var in (("posterior", "beta"), ("observed_data", "loss")):
+        idata = az.from_netcdf(str(path))
+        values = getattr(idata, group)[var].values.copy()
+        values.reshape(-1)[3] += 1e-9  # the smallest edit a hand would make
+        getattr(idata, group)[var] = (getattr(idata, group)[var].dims, values)
+        edited = tmp_path / f"edited_{var}.nc"
+        idata.to_netcdf(str(edited))
+        with pytest.raises(sb.ModelFileError, match="changed after saving"):
+            sb.ScalingLawModel.load(edited)
+
+
+def test_saved_file_carries_config_and_content_hashes(fitted_chinchilla, tmp_path):
+    import arviz as az
+
+    path = tmp_path / "fit.nc"
+    fitted_chinchilla.save(path)
+    attrs = az.from_netcdf(str(path)).posterior.attrs
+    assert len(attrs["scaling_bayes_config_sha256"]) == 64
+    assert len(attrs["scaling_bayes_content_sha256"]) == 64
+    assert not list(tmp_path.glob("*.tmp"))  # the temporary file was moved into place
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sampler", ["nutpie", "pymc"])
+def test_real_fit_round_trip_keeps_its_hash(example_data, tmp_path, sampler):
+    model = sb.ScalingLawModel(
+        "chinchilla", draws=100, tune=100, chains=2, sampler=sampler, progressbar=False
+    )
+    with warnings.catch_warnings():  # 200 draws may be too few for ESS >= 400; not the point
+        warnings.simplefilter("ignore", sb.ConvergenceWarning)
+        model.fit(example_data, random_seed=1)
+    model.save(tmp_path / "fit.nc")
+    loaded = sb.ScalingLawModel.load(tmp_path / "fit.nc")
+    assert loaded.diagnostics().ebfmi is not None
+    assert loaded.diagnostics().treedepth_hits is not None

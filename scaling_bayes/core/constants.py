@@ -19,6 +19,17 @@ R_HAT_MAX: float = 1.01
 ESS_BULK_MIN: float = 400.0
 MAX_DIVERGENCES: int = 0
 
+#: Energy Bayesian fraction of missing information below this in any chain means the momentum
+#: resampling cannot move the sampler through the posterior's energy levels, typical of heavy
+#: tails (Betancourt 2016, "Diagnosing suboptimal cotangent disintegrations"; Stan's threshold).
+EBFMI_MIN: float = 0.3
+
+#: Share of kept draws whose NUTS trajectory may hit the maximum tree depth. Stan reports any
+#: saturated transition; a few cost efficiency (which the ESS check already measures), while a
+#: persistent share means the trajectory is cut short before it crosses the posterior, so more
+#: than 1% fails the fit.
+MAX_TREEDEPTH_SHARE: float = 0.01
+
 #: Forecasts beyond this multiple of the largest observed training compute raise a warning.
 EXTRAPOLATION_WARN_RATIO: float = 100.0
 

@@ -6,20 +6,33 @@ instead of failing (or worse, fitting) minutes later.
 
 Units: ``params`` and ``tokens`` are raw counts (7e9, not 7), ``compute`` is training FLOPs and
 ``loss`` is the evaluation loss (nats per token for language models; any positive loss works).
+An axis in the user's own unit (labelled images, samples) is declared with ``kinds={"tokens":
+"count"}`` and then gets none of the language-model unit rules of :mod:`scaling_bayes.core.units`.
+
+Types are strict: a column must have a real numeric dtype (integer or float), or hold text or
+Python numbers every one of which is a plain finite number (``"3.7"``, ``12``, ``"1e9"``).
+Booleans, dates, durations, complex numbers, categoricals, text such as ``"3,7"`` or ``"1,000"``
+and integers too large for float64 are refused, naming the column, the rows and the fix; nothing
+is coerced.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import numbers
+import re
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .constants import FLOPS_PER_PARAM_TOKEN, PLAUSIBLE_TOKENS_PER_PARAM
-from .exceptions import DataError, DesignWarning, InputWarning, format_rows
+from . import units
+from .constants import FLOPS_PER_PARAM_TOKEN
+from .exceptions import DataError, DesignWarning, format_rows
 
 __all__ = ["SCALE_AXES", "ScalingData"]
 
@@ -51,6 +64,9 @@ class ScalingData:
         Where the runs came from (a file path or ``"DataFrame"``), for provenance.
     compute_derived : bool
         True when ``compute`` was not given and was derived as ``6 * params * tokens``.
+    kinds : mapping
+        Kind of each scale axis (``"params"``, ``"tokens"``, ``"compute"`` or ``"count"``, see
+        :mod:`scaling_bayes.core.units`); read it with :meth:`kind`.
 
     Examples
     --------
@@ -68,6 +84,7 @@ class ScalingData:
     frame: pd.DataFrame
     source: str = "DataFrame"
     compute_derived: bool = False
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -81,6 +98,7 @@ class ScalingData:
         loss: str = "loss",
         group: str | None = None,
         source: str = "DataFrame",
+        kinds: Mapping[str, str] | None = None,
     ) -> ScalingData:
         """Validate a DataFrame of runs and return a new :class:`ScalingData`.
 
@@ -93,18 +111,40 @@ class ScalingData:
             counts. Pass ``None`` when the runs do not record it.
         compute : str or None
             Column holding training compute in FLOPs. When ``None`` and both ``params`` and
-            ``tokens`` are given, compute is derived as ``6 N D``.
+            ``tokens`` are given, compute is derived as ``6 N D``. When all three are given,
+            compute must lie within 0.5x-2x of ``6 N D``.
         loss : str
             Column holding the loss of each run (positive; nats per token for language models).
         group : str or None
             Optional column naming the setting a run belongs to (dataset, architecture).
+        kinds : mapping, optional
+            Kind of each scale axis (see :mod:`scaling_bayes.core.units`): by default
+            ``params``, ``tokens`` and ``compute`` are a language model's; declare
+            ``{"tokens": "count"}`` for an axis in your own unit (labelled images, samples), which
+            then gets only the positive-and-finite checks.
 
         Raises
         ------
         DataError
-            Missing columns, an empty table, non-numeric, missing, infinite, zero or negative
-            values, duplicated rows, fewer than two runs or a single scale. The message names the
-            column and the rows.
+            Missing or duplicated columns, an empty table, non-numeric types (bool, dates,
+            durations, complex, text that is not a plain number), missing, infinite, zero or
+            negative values, duplicated rows, fewer than two runs, a single scale, or a unit
+            slip (params below 1e3, compute far from 6ND). The message names the column and
+            the rows.
+
+        Warns
+        -----
+        InputWarning
+            Fewer tokens than parameters, or some (not all) values that look like billions.
+
+        Examples
+        --------
+        >>> images = pd.DataFrame({"images": [500, 1000, 2000, 4000],
+        ...                        "error_rate": [0.21, 0.16, 0.125, 0.10]})
+        >>> data = ScalingData.from_frame(images, params=None, tokens="images",
+        ...                               loss="error_rate", kinds={"tokens": "count"})
+        >>> data.axes, data.kind("tokens")
+        (('tokens',), 'count')
         """
         if not isinstance(frame, pd.DataFrame):
             raise DataError(
@@ -112,6 +152,8 @@ class ScalingData:
                 "read a CSV with ScalingData.from_csv(path) or pass pd.DataFrame(...)"
             )
         mapping = {"params": params, "tokens": tokens, "compute": compute, "loss": loss}
+        _check_column_arguments(mapping, group)
+        kinds = _check_kinds(kinds, mapping)
         _check_columns_exist(frame, mapping, group)
         if len(frame) == 0:
             raise DataError("the table of runs is empty; it needs one row per training run")
@@ -121,14 +163,19 @@ class ScalingData:
                 "naming the column that holds the model size, data size or training FLOPs"
             )
 
+        # Values are placed by position: a caller's index with repeated labels must not make
+        # pandas realign (or refuse) the columns.
         out = pd.DataFrame(index=frame.index.copy())
         for canonical, column in mapping.items():
             if column is not None:
-                out[canonical] = _validated_positive(frame[column], column, _UNITS[canonical])
+                values = _validated_positive(frame[column], column, _UNITS[canonical])
+                out[canonical] = values.to_numpy()
+        lm = {a: kinds[a] for a in ("params", "tokens") if a in out.columns}
         compute_derived = False
-        if compute is None and params is not None and tokens is not None:
+        if compute is None and lm == {"params": "params", "tokens": "tokens"}:
             out["compute"] = FLOPS_PER_PARAM_TOKEN * out["params"] * out["tokens"]
             compute_derived = True
+            kinds["compute"] = "compute"
         if group is not None:
             groups = frame[group]
             missing = groups.isna().to_numpy()
@@ -138,10 +185,20 @@ class ScalingData:
                     f"{format_rows(frame.index[missing])}; give every run a group label or "
                     "drop the group= argument"
                 )
-            out["group"] = groups.astype(str)
+            out["group"] = groups.astype(str).to_numpy()
         ordered = [c for c in (*SCALE_AXES, "loss", "group") if c in out.columns]
         out = out[ordered]
 
+        given = [a for a in SCALE_AXES if mapping[a] is not None]
+        problems = units.check_scales(
+            {a: out[a].to_numpy() for a in given},
+            where="the runs",
+            kinds={a: kinds[a] for a in given},
+            labels=list(out.index),
+            names={a: f"column '{mapping[a]}'" for a in given},
+        )
+        errors = [p for p in problems if p.severity == "error"]
+        units.enforce(errors)
         _check_duplicates(out, mapping)
         if len(out) < 2:
             raise DataError(
@@ -154,25 +211,88 @@ class ScalingData:
                 f"all {len(out)} runs are at one scale ({_describe_scale(out.iloc[0])}); "
                 "a scaling law needs runs at several sizes: add runs at smaller or larger scale"
             )
-        data = cls(frame=out, source=source, compute_derived=compute_derived)
-        data._warn_on_units()
+        kinds = {a: k for a, k in kinds.items() if a in out.columns}
+        data = cls(frame=out, source=source, compute_derived=compute_derived, kinds=kinds)
+        # Warnings last: a table that is refused should not also warn.
+        units.enforce([p for p in problems if p.severity == "warning"], stacklevel=3)
         return data
 
     @classmethod
-    def from_csv(cls, path: str | Path, **columns) -> ScalingData:
-        """Read a CSV of runs and validate it; keyword arguments are those of :meth:`from_frame`.
+    def from_csv(
+        cls,
+        path: str | Path,
+        *,
+        encoding: str | None = None,
+        sep: str | None = None,
+        decimal: str = ".",
+        **columns,
+    ) -> ScalingData:
+        """Read a CSV of runs and validate it; other keyword arguments are those of
+        :meth:`from_frame`.
 
         Row numbers in error messages are the DataFrame's 0-based row labels (the first data line
-        after the header is row 0).
+        after the header is row 0); every error names the file.
+
+        Parameters
+        ----------
+        path : str or Path
+            The CSV file.
+        encoding : str, optional
+            The file's text encoding. By default UTF-8 (with or without the byte-order mark
+            Excel writes) is tried, then CP932 (Shift-JIS, what Excel writes in Japan); a file in
+            any other encoding needs ``encoding=`` (e.g. ``"latin-1"``).
+        sep : str, optional
+            The field separator. By default it is detected from the header line among comma,
+            semicolon (what Excel writes in much of Europe) and tab; a file where several of them
+            would split every line consistently is refused and needs ``sep=``.
+        decimal : str
+            The decimal mark, ``"."`` by default; pass ``decimal=","`` for numbers written
+            ``3,7``. Text such as ``"3,7"`` is never reinterpreted on its own.
+
+        Raises
+        ------
+        DataError
+            A missing file, a folder, an empty file, an undecodable file (naming the encodings
+            tried), an ambiguous or ragged layout, or any error of :meth:`from_frame`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "runs.csv").write_bytes(
+        ...     "params;tokens;loss\\n1e7;2e8;4,1\\n1e8;2e9;3,3\\n".encode("utf-8-sig"))
+        >>> ScalingData.from_csv(folder / "runs.csv", decimal=",").n_runs
+        2
         """
         path = Path(path)
         if not path.exists():
             raise DataError(f"data file '{path}' does not exist; check the path")
+        if path.is_dir():
+            raise DataError(
+                f"'{path}' is a folder, not a CSV file; give the path of the file itself "
+                f"(e.g. '{path / 'runs.csv'}')"
+            )
         try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-            raise DataError(f"could not read '{path}' as CSV: {err}") from err
-        return cls.from_frame(frame, source=str(path), **columns)
+            raw = path.read_bytes()
+        except OSError as err:
+            raise DataError(f"could not read '{path}': {err}; check its permissions") from err
+        text = _decode(raw, path, encoding)
+        if not text.strip():
+            raise DataError(
+                f"data file '{path}' is empty; it needs a header line and one line per run"
+            )
+        sep = _detect_separator(text, path) if sep is None else sep
+        try:
+            frame = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as err:
+            raise DataError(
+                f"could not read '{path}' as CSV (separator {sep!r}): {err}; check that every "
+                "line has as many fields as the header, or pass sep="
+            ) from err
+        try:
+            return cls.from_frame(frame, source=str(path), **columns)
+        except DataError as err:
+            raise DataError(f"in '{path}': {err}") from err
 
     # ------------------------------------------------------------------ accessors
     @property
@@ -217,6 +337,10 @@ class ScalingData:
             return float("nan")
         return float(self.frame["compute"].max())
 
+    def kind(self, axis: str) -> str:
+        """The kind of a scale axis (``"params"``, ``"tokens"``, ``"compute"`` or ``"count"``)."""
+        return self.kinds.get(axis, units.default_kind(axis))
+
     def n_distinct(self, axes: Sequence[str]) -> int:
         """Number of distinct scale points along the given axes."""
         return int(self.frame[list(axes)].drop_duplicates().shape[0])
@@ -257,29 +381,12 @@ class ScalingData:
             loss="loss",
             group="group" if "group" in frame.columns else None,
             source=self.source,
+            kinds={a: k for a, k in self.kinds.items() if a in given or a == "compute"},
         )
 
     def __repr__(self) -> str:
         axes = ", ".join(self.axes)
         return f"ScalingData({self.n_runs} runs; axes: {axes}; loss; source: {self.source})"
-
-    # ------------------------------------------------------------------ checks
-    def _warn_on_units(self) -> None:
-        if "params" not in self.frame.columns or "tokens" not in self.frame.columns:
-            return
-        ratio = self.frame["tokens"] / self.frame["params"]
-        low, high = PLAUSIBLE_TOKENS_PER_PARAM
-        odd = (ratio < low) | (ratio > high)
-        if odd.any():
-            warnings.warn(
-                f"implausible tokens-per-parameter ratios (tokens / params) in "
-                f"{format_rows(self.frame.index[odd.to_numpy()])}: "
-                f"{ratio[odd].min():.3g} to {ratio[odd].max():.3g}, outside {low:g}-{high:g}. "
-                "Are params given in billions (7 instead of 7e9) or tokens in billions? "
-                "Both must be raw counts.",
-                InputWarning,
-                stacklevel=3,
-            )
 
 
 def design_problems(data: ScalingData, axes: Sequence[str]) -> list[str]:
@@ -326,6 +433,38 @@ def warn_design(data: ScalingData, axes: Sequence[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------------- helpers
+def _check_column_arguments(mapping: dict, group) -> None:
+    for key, column in [*mapping.items(), ("group", group)]:
+        if column is None:
+            continue
+        try:
+            hash(column)
+        except TypeError:
+            raise DataError(
+                f"{key}= must name one column, got {column!r}; pass the column's name as a string"
+            ) from None
+    if mapping["loss"] is None:
+        raise DataError("loss= must name the column holding each run's loss; it cannot be None")
+
+
+def _check_kinds(kinds: Mapping[str, str] | None, mapping: dict) -> dict[str, str]:
+    kinds = dict(kinds or {})
+    unknown = sorted(str(k) for k in kinds if k not in SCALE_AXES)
+    if unknown:
+        raise DataError(
+            f"kinds= names unknown axes {', '.join(unknown)}; its keys are the axes "
+            f"{', '.join(SCALE_AXES)}, e.g. kinds={{'tokens': 'count'}}"
+        )
+    bad = {a: k for a, k in kinds.items() if k not in units.AXIS_KINDS}
+    if bad:
+        axis, kind = next(iter(bad.items()))
+        raise DataError(
+            f"kinds['{axis}'] = {kind!r} is not a kind of axis; use one of "
+            f"{', '.join(units.AXIS_KINDS)} ('count' for an axis in your own unit)"
+        )
+    return {a: kinds.get(a, units.default_kind(a)) for a in SCALE_AXES if mapping[a] is not None}
+
+
 def _check_columns_exist(frame: pd.DataFrame, mapping: dict, group: str | None) -> None:
     wanted = [(k, v) for k, v in mapping.items() if v is not None]
     if group is not None:
@@ -336,22 +475,112 @@ def _check_columns_exist(frame: pd.DataFrame, mapping: dict, group: str | None) 
         available = ", ".join(f"'{c}'" for c in frame.columns) or "none"
         hint = "; pass params=None or tokens=None for an axis the runs do not record"
         raise DataError(f"column {names} not found; the table has columns {available}{hint}")
+    counts = pd.Series(list(frame.columns)).value_counts()
+    doubled = [(k, v) for k, v in wanted if counts.get(v, 0) > 1]
+    if doubled:
+        names = ", ".join(f"'{v}' ({k}, {counts[v]} columns)" for k, v in doubled)
+        raise DataError(
+            f"column name {names} appears more than once, so it is not clear which holds the "
+            "values; rename or drop the copies (frame.loc[:, ~frame.columns.duplicated()])"
+        )
+    used = [v for _, v in wanted]
+    if len(set(used)) < len(used):
+        again = sorted({str(v) for v in used if used.count(v) > 1})
+        raise DataError(
+            f"column '{again[0]}' is given for more than one argument "
+            f"({', '.join(k for k, v in wanted if str(v) == again[0])}); each needs its own column"
+        )
+
+
+#: A plain decimal number as text: optional sign, digits with an optional point, optional
+#: exponent. No thousands separators, no units, no "nan"/"inf" words.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _strict_numeric(series: pd.Series, column: str, what: str) -> pd.Series:
+    """Return the column as float64, refusing every type that is not a real number."""
+    dtype = series.dtype
+    refused = None
+    if pd.api.types.is_bool_dtype(dtype):
+        refused = ("true/false values", "encode them as numbers explicitly if they are")
+    elif pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        refused = ("dates", "give the quantity as a number in its unit")
+    elif pd.api.types.is_timedelta64_dtype(dtype):
+        refused = ("durations", "convert them to a number in a stated unit (e.g. hours)")
+    elif pd.api.types.is_complex_dtype(dtype):
+        refused = ("complex numbers", "give the real values")
+    elif isinstance(dtype, pd.CategoricalDtype):
+        refused = ("categories", "convert the column to numbers with .astype(float)")
+    elif isinstance(dtype, pd.IntervalDtype):
+        refused = ("intervals", "give one number per run")
+    if refused is not None:
+        raise DataError(
+            f"column '{column}' ({what}) holds {refused[0]} (dtype {dtype}), not numbers; "
+            f"{refused[1]} (nothing is converted automatically)"
+        )
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype):
+        return pd.Series(series.to_numpy(dtype=float, na_value=np.nan), index=series.index)
+    return _parse_objects(series, column, what)
+
+
+def _parse_objects(series: pd.Series, column: str, what: str) -> pd.Series:
+    values = np.empty(len(series), dtype=float)
+    bad: list[tuple[int, object, str]] = []
+    for i, value in enumerate(series.array):
+        number, reason = _parse_one(value)
+        values[i] = number
+        if reason:
+            bad.append((i, value, reason))
+    if bad:
+        rows = format_rows(series.index[[i for i, _, _ in bad]])
+        examples = ", ".join(f"{_short(v)} ({r})" for _, v, r in bad[:3])
+        hint = "fix or remove those rows (nothing is converted automatically)"
+        if any(isinstance(v, str) and "," in v for _, v, _ in bad):
+            hint += (
+                "; for a decimal comma read the file with decimal=',' (thousands separators "
+                "must be removed)"
+            )
+        raise DataError(
+            f"column '{column}' ({what}) must be numeric; {rows} are not ({examples}); {hint}"
+        )
+    return pd.Series(values, index=series.index)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _parse_one(value) -> tuple[float, str]:
+    """Return ``(number, "")`` or ``(nan, reason)``; a missing value is NaN without a reason."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return np.nan, ""
+    if isinstance(value, bool | np.bool_):
+        return np.nan, "a true/false value"
+    if isinstance(value, str):
+        text = value.strip()
+        if not _PLAIN_NUMBER.fullmatch(text):
+            return np.nan, "text"
+        number = float(text)
+        if not np.isfinite(number):
+            return np.nan, "too large for float64"
+        return number, ""
+    if isinstance(value, numbers.Real) and not isinstance(value, np.datetime64 | np.timedelta64):
+        try:
+            number = float(value)
+        except (OverflowError, ValueError, TypeError):
+            return np.nan, "too large for float64"
+        if isinstance(value, numbers.Integral) and not np.isfinite(number):
+            return np.nan, "too large for float64"
+        return number, ""
+    return np.nan, f"a {type(value).__name__}"
 
 
 def _validated_positive(series: pd.Series, column: str, what: str) -> pd.Series:
-    numeric = pd.to_numeric(series, errors="coerce")
-    not_numeric = numeric.isna() & series.notna()
-    if not_numeric.any():
-        bad = series[not_numeric]
-        examples = ", ".join(repr(v) for v in bad.iloc[:3])
-        raise DataError(
-            f"column '{column}' ({what}) must be numeric; {format_rows(bad.index)} are not "
-            f"({examples}); fix or remove those rows"
-        )
-    values = numeric.astype(float)
+    values = _strict_numeric(series, column, what)
     checks = [
         (values.isna(), "missing (NaN)"),
-        (np.isinf(values), "infinite"),
+        (np.isinf(values), "infinite (a number too large for float64 also reads as infinite)"),
         (values <= 0, "zero or negative"),
     ]
     for mask, problem in checks:
@@ -362,6 +591,46 @@ def _validated_positive(series: pd.Series, column: str, what: str) -> pd.Series:
                 "fix or remove those rows (nothing is dropped automatically)"
             )
     return values
+
+
+# ---------------------------------------------------------------------- CSV reading
+_ENCODINGS = ("utf-8-sig", "cp932")
+_SEPARATORS = (",", ";", "\t")
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
+    tried = _ENCODINGS if encoding is None else (encoding,)
+    for name in tried:
+        try:
+            return raw.decode(name)
+        except LookupError:
+            raise DataError(
+                f"encoding={encoding!r} is not a known text encoding; use e.g. 'utf-8', "
+                "'cp932' (Shift-JIS) or 'latin-1'"
+            ) from None
+        except UnicodeDecodeError:
+            continue
+    names = " and ".join(tried)
+    raise DataError(
+        f"could not decode '{path}' as {names}; save it as UTF-8 (Excel: 'CSV UTF-8') or pass "
+        "its encoding, e.g. ScalingData.from_csv(path, encoding='latin-1')"
+    )
+
+
+def _detect_separator(text: str, path: Path) -> str:
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    consistent = []
+    for sep in _SEPARATORS:
+        widths = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        if len(widths) == 1 and widths.pop() > 1:
+            consistent.append(sep)
+    if len(consistent) > 1:
+        shown = " and ".join(repr(c) for c in consistent)
+        raise DataError(
+            f"cannot tell the field separator of '{path}': {shown} both split every line "
+            "into the same number of fields; pass sep=',' or sep=';'"
+        )
+    return consistent[0] if consistent else ","
 
 
 def _check_duplicates(out: pd.DataFrame, mapping: dict) -> None:
