@@ -3,17 +3,19 @@
 :func:`fit_from_draws` fills a :class:`~scaling_bayes.core.model.ScalingLawModel` with posterior
 draws given by hand, through the same code path as a real fit after sampling (InferenceData
 completion, diagnostics, metadata), so forecasts, summaries, risk metrics and plots can be
-unit-tested in milliseconds, in the spirit of ``pymc.testing.mock_sample``.
+unit-tested in milliseconds, in the spirit of ``pymc.testing.mock_sample``. The model it returns
+has the same InferenceData groups as a fitted one (``log_likelihood`` and ``posterior_predictive``
+included) and warns about convergence in the same single place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-import arviz as az
 import numpy as np
 import xarray as xr
 
+from .core import _arviz as az
 from .core.exceptions import DataError
 
 __all__ = ["fit_from_draws", "relative_draws"]
@@ -66,6 +68,8 @@ def fit_from_draws(
         ``alpha``, ``B``, ``beta``) or the sampled one (``E_fraction``, ``a``, ...).
     diverging : array of bool, optional
         Divergence flags ``(chain, draw)``; none by default.
+    random_seed : int, optional
+        Seed of the posterior predictive draws (as ``fit``'s ``random_seed``).
 
     Examples
     --------

@@ -51,7 +51,7 @@ def test_bad_draws(draws, match):
 
 def test_bad_interval_and_kind():
     fc, _, _ = normal_forecast(n=100)
-    with pytest.raises(sb.DataError, match="hdi_prob must be between 0 and 1"):
+    with pytest.raises(sb.DataError, match="hdi_prob must be a probability strictly between"):
         fc.summary(hdi_prob=90)
     with pytest.raises(sb.DataError, match="kind must be"):
         fc.summary(kind="posterior")
@@ -96,3 +96,27 @@ def test_posterior_predictive_check_of_a_true_posterior_covers_the_runs(example_
     _, ax = sb.plot_ppc(model)
     assert ax.get_xscale() == "log"
     assert any("observed run" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_unconverged_forecast_is_flagged_not_repeated():
+    # The fit warned once; reading the draws or summarising them does not warn again
+    # (filterwarnings=error fails this test on any warning) and every table carries the verdict.
+    draws = np.random.default_rng(0).normal(2.0, 0.05, size=(4, 100, 2))
+    fc = sb.Forecast.from_draws(draws, compute=[1e22, 1e23], converged=False)
+    _ = fc.draws, fc.mean_draws, fc.flat_draws()
+    table = fc.summary()
+    assert not table["converged"].any()
+    assert table.attrs["converged"] is False
+    ok = sb.Forecast.from_draws(draws, compute=[1e22, 1e23]).summary()
+    assert ok["converged"].all()
+
+
+def test_fan_chart_of_an_unconverged_forecast_is_flagged_and_stamped_not_warned():
+    draws = np.random.default_rng(1).normal(2.0, 0.05, size=(4, 100, 2))
+    fc = sb.Forecast.from_draws(draws, compute=[1e22, 1e23], converged=False)
+    table = sb.forecast_plot_data(fc)  # filterwarnings=error: any warning fails here
+    assert not table["converged"].any()
+    _, ax = sb.plot_forecast(fc)
+    assert any("NOT CONVERGED" in t.get_text() for t in ax.texts)
+    ok = sb.forecast_plot_data(sb.Forecast.from_draws(draws, compute=[1e22, 1e23]))
+    assert ok["converged"].all()

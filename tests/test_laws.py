@@ -11,6 +11,8 @@ from scipy import optimize, stats
 
 import scaling_bayes as sb
 from scaling_bayes.core.laws import (
+    LAWS,
+    build_mean_log_loss,
     compute_optimal_allocation,
     get_law,
     mean_loss,
@@ -200,3 +202,28 @@ def test_broken_power_law_bends_from_one_exponent_to_the_other(example_data):
     )
     slopes = np.diff(np.log(loss))[[0, 2]] / 0.1
     np.testing.assert_allclose(slopes, [-0.2, -0.5], atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(LAWS))
+def test_numpy_and_pytensor_evaluate_the_same_law(name):
+    # One function evaluates every law; the PyTensor graph of the fit and the NumPy forecasts
+    # must give the same numbers for the same parameters and scales.
+    import pytensor.tensor as pt
+
+    law = get_law(name)
+    rng = np.random.default_rng(0)
+    values = {p: rng.uniform(0.2, 0.6) for p in law.law_parameters}
+    if law.has_break:
+        values.update(alpha_after=0.7, log_break=0.3, sharpness=0.5)
+    z_values = np.linspace(-2.0, 2.0, 9)
+    slots = {slot for _, _, slot in law.terms}
+    reference = {"params": 1e8, "tokens": 1e9, "x": 1e8}
+    scales = {s if s != "x" else "params": reference[s] * np.exp(z_values) for s in slots}
+    x = "params" if "x" in slots else None
+    expected = mean_loss(
+        law, values, scales, x=x, reference={"params": 1e8, "tokens": 1e9}, y_min=1.0
+    )
+    z = {slot: pt.as_tensor_variable(z_values) for slot in slots}
+    rvs = {p: pt.as_tensor_variable(v) for p, v in values.items()}
+    got = np.exp(build_mean_log_loss(law, rvs, z).eval())
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

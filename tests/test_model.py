@@ -137,6 +137,13 @@ def test_params_and_compute_fix_tokens(fitted_chinchilla):
         ({"params": [1e9, np.nan], "tokens": [1e10, 1e10]}, "positive and finite"),
         ({"params": [1e9, 2e9], "tokens": [1e10, 2e10, 3e10]}, "same length"),
         ({"params": "big", "tokens": [1e10]}, "must be numbers"),
+        ({"params": [], "tokens": []}, r"params= is empty; give at least one value"),
+        ({"params": [1e9], "tokens": [np.inf]}, r"tokens= must be positive.*fix or drop"),
+        ({"params": [1e9], "tokens": [-2e10]}, r"tokens= must be positive.*fix or drop"),
+        ({"params": [7.0], "tokens": [2e10]}, r"params .* look like billions"),
+        ({"params": [1e9], "tokens": [2e10], "random_seed": "abc"}, r"random_seed must be an"),
+        ({"params": [1e9], "tokens": [2e10], "random_seed": -1}, r"random_seed=0"),
+        ({"params": [1e9], "tokens": [2e10], "random_seed": 2**70}, r"\[0, 2\*\*32 - 1\]"),
     ],
 )
 def test_bad_predict_arguments(fitted_chinchilla, kwargs, match):
@@ -170,7 +177,9 @@ def test_summary_reports_published_parameters(fitted_chinchilla):
         "r_hat",
         "ess_bulk",
         "ess_tail",
+        "converged",
     ]
+    assert table["converged"].all()
     for name in ("E", "A", "alpha", "B", "beta"):
         assert table.loc[name, "hdi_lower"] < TRUE_LAW[name] < table.loc[name, "hdi_upper"]
     assert table.attrs["converged"] is True
@@ -188,24 +197,30 @@ def _unconverged(example_data):
     return model
 
 
-def test_unconverged_fit_is_loud_everywhere(example_data):
+def test_unconverged_fit_warns_once_and_is_flagged_in_every_output(example_data):
+    # The ConvergenceWarning is issued once, at fit (asserted in _unconverged); summaries,
+    # forecasts and property reads carry the verdict instead. filterwarnings=error makes any
+    # repeated warning below fail the test.
     model = _unconverged(example_data)
     report = model.diagnostics()
     assert not report.converged
     assert report.divergences > 0
     assert any("alpha" in p for p in report.problems)
     assert "NOT CONVERGED" in report.text
-    with pytest.warns(sb.ConvergenceWarning):
-        assert model.summary().attrs["converged"] is False
-    with pytest.warns(sb.ConvergenceWarning):
-        fc = model.predict(params=[1e9], tokens=[2e10], random_seed=0)
+    assert "NOT CONVERGED" in repr(model)
+    table = model.summary()
+    assert table.attrs["converged"] is False
+    assert not table["converged"].any()
+    fc = model.predict(params=[1e9], tokens=[2e10], random_seed=0)
     assert not fc.converged
-    with pytest.warns(sb.ConvergenceWarning):
-        table = fc.summary()
+    _ = fc.draws, fc.mean_draws, model.idata_, model.posterior_draws(), model.noise_draws()
+    table = fc.summary()
     assert "NOT CONVERGED" in table.attrs["warning"]
-    with pytest.warns(sb.ConvergenceWarning):
-        _, ax = sb.plot_forecast(fc)
-    assert any("NOT CONVERGED" in t.get_text() for t in ax.texts)
+    assert not table["converged"].any()
+
+
+def test_converged_fit_says_so_in_repr(fitted_chinchilla):
+    assert repr(fitted_chinchilla) == "ScalingLawModel(law='chinchilla'; fitted, converged)"
 
 
 def test_too_few_draws_fail_the_ess_check(example_data):
@@ -304,3 +319,82 @@ def test_extrapolation_error_can_be_set_per_forecast(example_data):
     )
     with pytest.raises(sb.DataError, match="extrapolation_error must be in"):
         plain.predict(**far, extrapolation_error=2)
+
+
+@pytest.fixture
+def no_sampling(monkeypatch):
+    """Replace the sampler with a spy that fails the test if sampling starts."""
+    from scaling_bayes.core import sampling
+
+    def spy(*args, **kwargs):
+        raise AssertionError("sampling started")
+
+    monkeypatch.setattr(sampling, "sample_posterior", spy)
+
+
+def test_the_sampler_spy_sees_a_valid_fit(example_data, no_sampling):
+    # Control for the tests below: with a legal seed (the largest one) fit reaches the sampler.
+    with pytest.raises(AssertionError, match="sampling started"):
+        sb.ScalingLawModel(progressbar=False).fit(example_data, random_seed=2**32 - 1)
+
+
+@pytest.mark.parametrize("seed", [-5, 2**70, 2**32, "abc", 1.5, True])
+def test_bad_fit_seed_is_refused_before_sampling(example_data, no_sampling, seed):
+    with pytest.raises(
+        sb.DataError, match=r"random_seed must be an integer in \[0, 2\*\*32 - 1\].*random_seed=0"
+    ):
+        sb.ScalingLawModel(progressbar=False).fit(example_data, random_seed=seed)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"params": [], "tokens": []},
+        {"params": [1e9], "tokens": [2e10], "random_seed": "abc"},
+        {"params": [np.nan], "tokens": [2e10]},
+        {"params": [1e9], "tokens": [np.inf]},
+        {"params": [-1e9], "tokens": [2e10]},
+        {"compute": [0.0]},
+    ],
+)
+def test_bad_predict_input_is_a_data_error_naming_the_argument(
+    fitted_chinchilla, no_sampling, kwargs
+):
+    with pytest.raises(sb.DataError) as info:
+        fitted_chinchilla.predict(**kwargs)
+    message = str(info.value)
+    named = next(k for k in kwargs if k in message)
+    assert f"{named}=" in message
+    assert any(fix in message for fix in ("give at least one value", "fix or drop", "e.g."))
+
+
+@pytest.mark.parametrize("hdi_prob", [1.5, 0, 0.0, 1, np.nan, "x", True, -0.1])
+def test_bad_hdi_prob_is_a_data_error_naming_the_argument(fitted_chinchilla, hdi_prob):
+    with pytest.raises(sb.DataError, match=r"hdi_prob must be a probability .*hdi_prob=0.9"):
+        fitted_chinchilla.summary(hdi_prob=hdi_prob)
+    fc = fitted_chinchilla.predict(params=[1e9], tokens=[2e10], random_seed=0)
+    with pytest.raises(sb.DataError, match=r"hdi_prob must be a probability .*hdi_prob=0.9"):
+        fc.summary(hdi_prob=hdi_prob)
+
+
+def test_predict_applies_the_axis_kind_the_data_declared():
+    """A model fitted on a count axis (labelled images) predicts at 500 images without being
+    told that 500 'looks like billions of tokens'; a language-model axis still is."""
+    import warnings
+
+    from scaling_bayes.testing import fit_from_draws
+
+    images = np.array([500, 1000, 2000, 4000, 8000], float)
+    error = 0.05 + 2.0 * images**-0.4
+    frame = pd.DataFrame({"images": images, "error_rate": error})
+    data = sb.ScalingData.from_frame(
+        frame, params=None, tokens="images", loss="error_rate", kinds={"tokens": "count"}
+    )
+    rng = np.random.default_rng(0)
+    centre = {"E": 0.05, "A": 2.0, "alpha": 0.4, "sigma": 0.01}
+    draws = {k: v * np.exp(0.01 * rng.standard_normal((4, 500))) for k, v in centre.items()}
+    model = fit_from_draws(sb.ScalingLawModel("power", x="tokens", progressbar=False), data, draws)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no unit warning either
+        fc = model.predict(tokens=[500.0, 50_000.0])
+    assert np.isfinite(fc.draws.values).all()

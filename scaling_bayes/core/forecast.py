@@ -16,11 +16,11 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import _arviz as az
 from .constants import INTERVAL_PROB
 from .diagnostics import NOT_CONVERGED_BANNER
 from .exceptions import ConvergenceWarning, DataError
@@ -44,7 +44,8 @@ class Forecast:
     law : str
         Name of the law the draws come from (``"draws"`` for hand-made forecasts).
     converged : bool
-        Whether the fit behind the draws converged. Numbers from an unconverged fit warn.
+        Whether the fit behind the draws converged (the fit warned once; every table of the
+        forecast carries the verdict in its ``converged`` column).
     loss_unit : str
         Unit of the loss, for labels.
 
@@ -106,13 +107,11 @@ class Forecast:
     @property
     def draws(self) -> xr.DataArray:
         """Loss a new run would show (law + noise), dims ``(chain, draw, scale)``."""
-        self.warn_if_unconverged("forecast draws")
         return self.idata.predictions["loss"]
 
     @property
     def mean_draws(self) -> xr.DataArray:
         """Loss of the law itself (no run-to-run noise), dims ``(chain, draw, scale)``."""
-        self.warn_if_unconverged("forecast draws")
         return self.idata.predictions["loss_mean"]
 
     @property
@@ -150,12 +149,15 @@ class Forecast:
         -------
         pandas.DataFrame
             Columns ``params``, ``tokens``, ``compute``, ``extrapolation_ratio``, ``mean``,
-            ``median``, ``sd``, ``lower``, ``upper``; ``attrs`` records the interval, the
-            kind, the loss unit and the convergence verdict.
+            ``median``, ``sd``, ``lower``, ``upper`` and ``converged`` (the fit's verdict);
+            ``attrs`` records the interval, the kind, the loss unit and the verdict again.
         """
-        if not 0 < hdi_prob < 1:
-            raise DataError(f"hdi_prob must be between 0 and 1 (e.g. 0.9), got {hdi_prob!r}")
-        self.warn_if_unconverged("forecast summary")
+        ok = not isinstance(hdi_prob, bool) and isinstance(hdi_prob, int | float | np.floating)
+        if not ok or not 0 < float(hdi_prob) < 1:
+            raise DataError(
+                f"hdi_prob must be a probability strictly between 0 and 1, e.g. hdi_prob=0.9; "
+                f"got {hdi_prob!r}"
+            )
         flat = self.flat_draws(kind)
         tail = (1 - hdi_prob) / 2
         table = self.scales.copy()
@@ -171,6 +173,7 @@ class Forecast:
             table["tokens_opt_median"] = np.median(
                 self.allocation["tokens_opt"].values.reshape(-1, self.n_scales), axis=0
             )
+        table["converged"] = bool(self.converged)
         table.attrs.update(
             interval_prob=hdi_prob,
             interval="central (equal-tailed)",
@@ -182,7 +185,11 @@ class Forecast:
         return table
 
     def warn_if_unconverged(self, what: str) -> None:
-        """Issue a :class:`ConvergenceWarning` naming ``what`` if the fit did not converge."""
+        """Issue a :class:`ConvergenceWarning` naming ``what`` if the fit did not converge.
+
+        Nothing in the package's core calls it (the fit warns once); it is kept for callers
+        that want to repeat the warning at a boundary of their own.
+        """
         if not self.converged:
             warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)
 

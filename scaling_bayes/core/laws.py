@@ -20,9 +20,13 @@ Two more forms: ``law="kaplan"`` (Kaplan et al. 2020) has no irreducible loss, `
 ``alpha`` to ``alpha_after`` around the break scale ``x_b``, over a width set by the sharpness
 ``f``. Its break is sampled as ``log_break = log(x_b / x0)``.
 
-The likelihood is on log loss with Student-t noise: ``log L_obs = log L + sigma t_nu``, so
-``sigma`` is roughly the relative noise of a run and heavy tails absorb the odd bad run
-(digitisation errors, unlucky seeds) without dragging the fit.
+Every law is evaluated by one function, :func:`relative_loss`, on NumPy arrays (forecasts) and
+PyTensor tensors (the fit) alike: a new law is a :class:`LawSpec` here (plus its priors).
+
+The noise around the law lives in :mod:`scaling_bayes.core.likelihood`: by default Student-t on
+log loss, ``log L_obs = log L + sigma t_nu``, so ``sigma`` is roughly the relative noise of a run
+and heavy tails absorb the odd bad run (digitisation errors, unlucky seeds) without dragging the
+fit.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 
 from .exceptions import ConfigError
 
-__all__ = ["LAWS", "LawSpec", "get_law", "mean_loss"]
+__all__ = ["LAWS", "LawSpec", "get_law", "mean_loss", "relative_loss"]
 
 
 @dataclass(frozen=True)
@@ -170,24 +174,51 @@ def mean_loss(
     numpy.ndarray
         Loss of shape ``S + (k,)`` in the data's loss units.
     """
-    total = 0.0
-    if law.has_irreducible:
-        total = np.asarray(draws["E_fraction"])[..., None]
-    for amplitude, exponent, slot in law.terms:
+    values = {name: np.asarray(draws[name])[..., None] for name in law.law_parameters}
+    z = {}
+    for _, _, slot in law.terms:
         axis = x if slot == "x" else slot
-        z = np.log(np.asarray(scales[axis], dtype=float) / reference[axis])
-        amp = np.asarray(draws[amplitude])[..., None]
-        expo = np.asarray(draws[exponent])[..., None]
-        log_term = -expo * z
-        if law.has_break:
-            extra = (np.asarray(draws[k])[..., None] for k in law.extra)
-            log_term = log_term + break_log_factor(z, expo, *extra, _np_softplus)
-        total = total + amp * np.exp(log_term)
-    return y_min * total
+        z[slot] = np.log(np.asarray(scales[axis], dtype=float) / reference[axis])
+    return y_min * relative_loss(law, values, z, exp=np.exp, softplus=_np_softplus)
 
 
 def _np_softplus(u):
     return np.logaddexp(0.0, u)
+
+
+def relative_loss(law: LawSpec, values: Mapping, z: Mapping, *, exp, softplus):
+    """The law itself, ``L / y_min``, on NumPy arrays and PyTensor tensors alike.
+
+    The one evaluation of every law: :func:`mean_loss` calls it with NumPy's functions and
+    :func:`build_mean_log_loss` with PyTensor's, so a new law is written here once.
+
+    Parameters
+    ----------
+    law : LawSpec
+    values : mapping
+        The law's parameters in the relative parameterisation (``E_fraction``, ``a``,
+        ``alpha``, ...), arrays or tensors that broadcast against ``z``.
+    z : mapping
+        ``log(x / x0)`` for each axis slot of the law's terms.
+    exp, softplus : callable
+        ``exp`` and ``softplus(u) = log(1 + e^u)`` of the array library.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> law = get_law("power")
+    >>> values = {"E_fraction": 0.5, "a": 0.5, "alpha": 0.3}
+    >>> float(relative_loss(law, values, {"x": np.log(1.0)}, exp=np.exp, softplus=None))
+    1.0
+    """
+    total = values["E_fraction"] if law.has_irreducible else 0.0
+    for amplitude, exponent, slot in law.terms:
+        log_term = -values[exponent] * z[slot]
+        if law.has_break:
+            extra = (values[k] for k in law.extra)
+            log_term = log_term + break_log_factor(z[slot], values[exponent], *extra, softplus)
+        total = total + values[amplitude] * exp(log_term)
+    return total
 
 
 def break_log_factor(z, alpha, alpha_after, log_break, sharpness, softplus):
@@ -302,14 +333,7 @@ def build_mean_log_loss(law: LawSpec, rvs: Mapping, z: Mapping):
     """
     import pytensor.tensor as pt
 
-    total = rvs["E_fraction"] if law.has_irreducible else 0.0
-    for amplitude, exponent, slot in law.terms:
-        log_term = -rvs[exponent] * z[slot]
-        if law.has_break:
-            extra = (rvs[k] for k in law.extra)
-            log_term = log_term + break_log_factor(z[slot], rvs[exponent], *extra, pt.softplus)
-        total = total + rvs[amplitude] * pt.exp(log_term)
-    return pt.log(total)
+    return pt.log(relative_loss(law, rvs, z, exp=pt.exp, softplus=pt.softplus))
 
 
 def compute_optimal_allocation(

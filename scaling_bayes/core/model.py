@@ -11,12 +11,13 @@ import time
 import warnings
 from collections.abc import Mapping
 
-import arviz as az
 import numpy as np
 import pandas as pd
 import xarray as xr
 
+from . import _arviz as az
 from . import io as persistence
+from . import sampling
 from .constants import (
     DEFAULT_CHAINS,
     DEFAULT_DRAWS,
@@ -45,12 +46,63 @@ from .laws import (
     published_parameters,
     reference_scales,
 )
+from .likelihood import STUDENT_T_LOG_LOSS, Likelihood
 from .priors import PRIOR_PRESETS, is_fixed, priors_from_json, priors_to_json, resolve_priors
-from .sampling import SAMPLERS, sample_posterior
+from .sampling import SAMPLERS
+from .units import validate_scales
 
 __all__ = ["ScalingLawModel"]
 
 _ONE_AXIS_CHOICES = ("params", "tokens", "compute")
+
+#: Spawn key of the posterior predictive draws made at fit, so they never share a stream with
+#: the sampler's (which gets the plain seed).
+_PPC_STREAM = 1
+
+#: Largest seed every sampler backend accepts (NumPy's legacy generators, nutpie, numpyro).
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(random_seed, name: str = "random_seed") -> None:
+    """Refuse a seed the samplers cannot take, naming the argument and the fix.
+
+    Examples
+    --------
+    >>> check_seed(0); check_seed(None)
+    >>> check_seed(-5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.DataError: random_seed must be an integer in [0, 2**32 - 1] ...
+    """
+    if random_seed is None:
+        return
+    ok = not isinstance(random_seed, bool) and isinstance(random_seed, int | np.integer)
+    if not ok or not 0 <= int(random_seed) <= MAX_SEED:
+        raise DataError(
+            f"{name} must be an integer in [0, 2**32 - 1] or None; got {random_seed!r}. "
+            f"Pass e.g. {name}=0"
+        )
+
+
+def check_probability(value, name: str) -> float:
+    """Refuse an interval probability outside (0, 1), naming the argument and the fix.
+
+    Examples
+    --------
+    >>> check_probability(0.9, "hdi_prob")
+    0.9
+    """
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.floating)
+    if not ok or not 0 < float(value) < 1:
+        raise DataError(
+            f"{name} must be a probability strictly between 0 and 1, e.g. {name}=0.9; got {value!r}"
+        )
+    return float(value)
+
+
+def _run_labels(index) -> np.ndarray:
+    """Coordinates of the ``run`` dim: the runs' row labels as text."""
+    return np.asarray(index.astype(str))
 
 
 class ScalingLawModel:
@@ -94,11 +146,15 @@ class ScalingLawModel:
     ----------
     idata_ : arviz.InferenceData
         ``posterior`` (sampled parameters and the published E, A, B), ``sample_stats``,
-        ``observed_data`` (loss) and ``constant_data`` (the scales of the runs).
+        ``observed_data`` (loss), ``constant_data`` (the scales of the runs), and
+        ``log_likelihood`` and ``posterior_predictive`` (``loss`` per draw and run), all with a
+        ``run`` dim labelled by the runs' row labels: ``az.loo(model.idata_)``,
+        ``az.loo_pit(model.idata_, y="loss")`` and ``az.plot_ppc(model.idata_)`` work as is.
     data_ : ScalingData
         The runs the model was fitted to.
     diagnostics_ : ConvergenceReport
-        R-hat, ESS and divergences, computed after every fit.
+        R-hat, ESS and divergences, computed after every fit. An unconverged fit warns once,
+        at fit; ``repr(model)`` and the ``converged`` column of every summary show the verdict.
     priors_ : dict of Prior
         The priors used, preset and overrides merged.
     reference_ : dict
@@ -196,6 +252,11 @@ class ScalingLawModel:
         return get_law(self.law)
 
     @property
+    def likelihood(self) -> Likelihood:
+        """The noise model of the runs (:mod:`scaling_bayes.core.likelihood`)."""
+        return STUDENT_T_LOG_LOSS
+
+    @property
     def axes(self) -> tuple[str, ...]:
         """Data axes the law uses."""
         return self.law_spec.axes(self.x)
@@ -236,10 +297,12 @@ class ScalingLawModel:
             }
             y = pm.Data("log_loss_rel", inputs["log_loss_rel"] if inputs else np.zeros(3))
             rvs = build_law_variables(spec, priors)
-            sigma = priors["sigma"].create_variable("sigma")
-            nu = priors["nu"] if is_fixed(priors["nu"]) else priors["nu"].create_variable("nu")
+            noise = {
+                name: priors[name] if is_fixed(priors[name]) else priors[name].create_variable(name)
+                for name in self.likelihood.noise_parameters
+            }
             mu = build_mean_log_loss(spec, rvs, z)
-            pm.StudentT("log_loss", nu=nu, mu=mu, sigma=sigma, observed=y, shape=y.shape)
+            self.likelihood.pymc_term("log_loss", mu=mu, noise=noise, observed=y)
         return model
 
     def _model_inputs(self, data: ScalingData):
@@ -264,25 +327,33 @@ class ScalingLawModel:
     ) -> ScalingLawModel:
         """Sample the posterior of the law given the runs; return the fitted model.
 
-        Every check on the data and the priors runs before any sampling. After sampling the
-        convergence diagnostics are computed; a fit that did not converge issues a
-        :class:`~scaling_bayes.core.exceptions.ConvergenceWarning` naming the parameters, and every
-        later summary, forecast and plot of this fit repeats it.
+        Every check on the data, the priors and the arguments runs before any sampling. After
+        sampling the convergence diagnostics are computed; a fit that did not converge issues one
+        :class:`~scaling_bayes.core.exceptions.ConvergenceWarning` naming the parameters, here and
+        only here. Later outputs carry the verdict instead of repeating the warning: ``repr``,
+        the ``converged`` column of :meth:`summary` and of ``Forecast.summary``.
 
         Parameters
         ----------
         data : ScalingData or pandas.DataFrame
             The runs (a DataFrame is validated with :meth:`ScalingData.from_frame` defaults).
         random_seed : int, optional
-            Same seed, same draws.
+            Same seed, same draws; an integer in ``[0, 2**32 - 1]``.
         progressbar : bool, optional
             Overrides the constructor's ``progressbar`` for this fit.
+
+        Raises
+        ------
+        DataError
+            Bad runs or a bad ``random_seed``, before any sampling.
         """
+        check_seed(random_seed)
         data, priors, problems = self._prepare_fit(data)
         inputs, _, _ = self._model_inputs(data)
         show = self.progressbar if progressbar is None else progressbar
         start = time.perf_counter()
-        idata = sample_posterior(
+        # Looked up on the module at call time, so a test can replace it with a spy.
+        idata = sampling.sample_posterior(
             # Prior.create_variable caches state on the Prior; build from a copy so the priors
             # kept on the fitted model stay plain (and picklable for parallel fits).
             lambda: self.build_model(None, priors_from_json(priors_to_json(priors))),
@@ -318,7 +389,11 @@ class ScalingLawModel:
         return data, priors, problems
 
     def _finish_fit(self, idata, data, priors, problems, random_seed, elapsed):
-        """Complete the InferenceData, judge convergence and set the fitted attributes."""
+        """Complete the InferenceData, judge convergence and set the fitted attributes.
+
+        The one place a :class:`ConvergenceWarning` is issued: real fits and
+        :func:`scaling_bayes.testing.fit_from_draws` both end here.
+        """
         _, reference, y_min = self._model_inputs(data)
         idata = self._complete_idata(idata, data, reference, y_min)
         report = self._diagnose(idata, problems)
@@ -328,10 +403,35 @@ class ScalingLawModel:
         self.reference_ = reference
         self.y_min_ = y_min
         self.diagnostics_ = report
+        idata = self._add_predictive_groups(idata, random_seed)
         self.idata_ = persistence.attach_metadata(idata, self, random_seed)
         self.sampler_ = str(idata.posterior.attrs.get("sampler", "none"))
         self.fit_seconds_ = elapsed
         return self
+
+    def _add_predictive_groups(self, idata, random_seed) -> az.InferenceData:
+        """Add ``log_likelihood`` and ``posterior_predictive`` of the fitted runs.
+
+        Both have dims ``(chain, draw, run)`` with the runs' row labels as ``run`` coordinates,
+        like ``observed_data``, so ``az.loo``, ``az.loo_pit`` and ``az.plot_ppc`` take the
+        model's InferenceData as it is. The predictive draws are seeded by the fit's
+        ``random_seed`` (a stream of their own: the posterior draws do not move).
+        """
+        run = idata.observed_data["run"].values
+        post = idata.posterior
+        scales = {axis: self.data_.column(axis) for axis in self.axes}
+        log_lik = self._log_likelihood_values(post, scales, self.data_.loss)
+        draws = {name: post[name].values for name in post.data_vars}
+        mean = self._law_mean(draws, scales)
+        rng = np.random.default_rng(None if random_seed is None else [random_seed, _PPC_STREAM])
+        noise = self._noise_arrays(post, mean.shape)
+        replicated = self.likelihood.random(rng, mean=mean, noise=noise)
+        coords = {"chain": post["chain"].values, "draw": post["draw"].values, "run": run}
+        dims = ("chain", "draw", "run")
+        groups = {name: getattr(idata, name) for name in idata.groups()}
+        groups["log_likelihood"] = xr.Dataset({"loss": (dims, log_lik)}, coords=coords)
+        groups["posterior_predictive"] = xr.Dataset({"loss": (dims, replicated)}, coords=coords)
+        return az.InferenceData(**groups)
 
     def _check_data(self, data, check_design: bool = True) -> ScalingData:
         if isinstance(data, pd.DataFrame):
@@ -370,7 +470,7 @@ class ScalingLawModel:
             {name: (("chain", "draw"), values) for name, values in published.items()}
         )
         frame = data.frame
-        run = np.arange(len(frame))
+        run = _run_labels(frame.index)
         constant = xr.Dataset(
             {axis: ("run", frame[axis].to_numpy(dtype=float)) for axis in data.axes},
             coords={"run": run},
@@ -409,15 +509,22 @@ class ScalingLawModel:
         pandas.DataFrame
             Index ``parameter`` (E, A, alpha, [B, beta,] sigma, nu); columns ``mean``, ``sd``,
             ``hdi_lower``, ``hdi_upper`` (highest-density interval of mass ``hdi_prob``),
-            ``r_hat``, ``ess_bulk``, ``ess_tail``. ``attrs["converged"]`` carries the verdict.
+            ``r_hat``, ``ess_bulk``, ``ess_tail`` and ``converged`` (the fit's verdict, the same
+            on every row; also in ``attrs["converged"]``).
+
+        Raises
+        ------
+        DataError
+            ``hdi_prob`` not a number strictly between 0 and 1.
         """
         self._check_fitted("summary")
-        warn_if_unconverged(self.diagnostics_, "summary numbers")
+        check_probability(hdi_prob, "hdi_prob")
         names = [n for n in self.law_spec.reported if n in self.idata_.posterior]
         table = az.summary(self.idata_, var_names=names, hdi_prob=hdi_prob, round_to="none")
         lower, upper = [c for c in table.columns if c.startswith("hdi_")]
         table = table.rename(columns={lower: "hdi_lower", upper: "hdi_upper"})
         table = table[["mean", "sd", "hdi_lower", "hdi_upper", "r_hat", "ess_bulk", "ess_tail"]]
+        table["converged"] = bool(self.diagnostics_.converged)
         table.index.name = "parameter"
         table.attrs.update(
             hdi_prob=hdi_prob,
@@ -442,42 +549,52 @@ class ScalingLawModel:
         ``log p(L_i | theta) = log t_nu((log L_i - log L(x_i; theta)) / sigma) - log sigma
         - log L_i``: the Student-t density of log loss with the Jacobian to the loss scale, so
         values are densities on the loss scale and comparable across laws. By default it scores
-        the fitted runs; pass ``data`` (e.g. held-out runs) or arrays ``loss=`` with the law's
-        scale axes (``params=``, ``tokens=``, ``compute=``) to score other runs.
+        the fitted runs (the ``log_likelihood`` group of :attr:`idata_`); pass ``data`` (e.g.
+        held-out runs) or arrays ``loss=`` with the law's scale axes (``params=``, ``tokens=``,
+        ``compute=``) to score other runs. ``run`` is labelled by the runs' row labels (by
+        position for arrays).
         """
-        from scipy import stats
-
         self._check_fitted("log_likelihood")
         if loss is None:
             data = self.data_ if data is None else self._check_data(data, check_design=False)
             scales = {axis: data.column(axis) for axis in self.axes}
             observed = data.loss
+            run = _run_labels(data.frame.index)
         else:
             given = {"params": params, "tokens": tokens, "compute": compute}
             scales = _broadcast_scales(**{a: given[a] for a in self.axes}, loss=loss)
             observed = scales.pop("loss")
+            run = np.arange(observed.size)
         post = self.idata_.posterior
-        draws = {name: post[name].values for name in post.data_vars}
-        mean = mean_loss(
-            self.law_spec, draws, scales, x=self.x, reference=self.reference_, y_min=self.y_min_
-        )
-        noise = self.noise_draws()
-        shape = (*mean.shape[:-1], 1)
-        sigma = noise["sigma"].reshape(shape)
-        nu = noise["nu"].reshape(shape)
-        log_y = np.log(observed)
-        resid = (log_y - np.log(mean)) / sigma
-        values = stats.t.logpdf(resid, df=nu) - np.log(sigma) - log_y
+        values = self._log_likelihood_values(post, scales, observed)
         return xr.DataArray(
             values,
             dims=("chain", "draw", "run"),
-            coords={
-                "chain": post["chain"].values,
-                "draw": post["draw"].values,
-                "run": np.arange(values.shape[-1]),
-            },
+            coords={"chain": post["chain"].values, "draw": post["draw"].values, "run": run},
             name="loss",
         )
+
+    def _law_mean(self, draws, scales) -> np.ndarray:
+        return mean_loss(
+            self.law_spec, draws, scales, x=self.x, reference=self.reference_, y_min=self.y_min_
+        )
+
+    def _noise_arrays(self, posterior, shape) -> dict[str, np.ndarray]:
+        """Noise parameters of ``posterior`` as ``S + (1,)`` arrays (``shape = S + (k,)``)."""
+        lead = (*shape[:-1], 1)
+        out = {}
+        for name in self.likelihood.noise_parameters:
+            if name in posterior:
+                out[name] = posterior[name].values.reshape(lead)
+            else:  # fixed in the priors
+                out[name] = np.full(lead, float(self.priors_[name]))
+        return out
+
+    def _log_likelihood_values(self, posterior, scales, observed) -> np.ndarray:
+        draws = {name: posterior[name].values for name in posterior.data_vars}
+        mean = self._law_mean(draws, scales)
+        noise = self._noise_arrays(posterior, mean.shape)
+        return self.likelihood.logpdf(observed, mu=np.log(mean), noise=noise)
 
     def noise_draws(self) -> dict[str, np.ndarray]:
         """Flat draws of the noise model: ``sigma`` and ``nu`` (a constant array when fixed).
@@ -486,14 +603,9 @@ class ScalingLawModel:
         order as :meth:`posterior_draws` and as ``Forecast.flat_draws()`` (chains stacked).
         """
         self._check_fitted("noise_draws")
-        sigma = self.idata_.posterior["sigma"].values.reshape(-1)
         post = self.idata_.posterior
-        nu = (
-            post["nu"].values.reshape(-1)
-            if "nu" in post
-            else np.full(sigma.shape, self.priors_["nu"])
-        )
-        return {"sigma": sigma, "nu": nu}
+        shape = (post.sizes["chain"], post.sizes["draw"], 1)
+        return {k: v.reshape(-1) for k, v in self._noise_arrays(post, shape).items()}
 
     def predict(
         self,
@@ -518,7 +630,7 @@ class ScalingLawModel:
         compute : array-like, optional
             Training FLOPs.
         random_seed : int, optional
-            Seed of the observation-noise draws.
+            Seed of the observation-noise draws, an integer in ``[0, 2**32 - 1]``.
         extrapolation_error : float, optional
             Overrides the model's ``extrapolation_error`` for this forecast (a stress test).
 
@@ -533,13 +645,21 @@ class ScalingLawModel:
         NotFittedError
             Before :meth:`fit`.
         DataError
-            Missing, non-positive or non-finite scales, or arguments the law cannot use.
+            Missing, empty, non-positive or non-finite scales, scales in the wrong unit (see
+            :mod:`scaling_bayes.core.units`), arguments the law cannot use, or a bad
+            ``random_seed``.
         """
         self._check_fitted("predict")
+        check_seed(random_seed)
         tau = self.extrapolation_error if extrapolation_error is None else extrapolation_error
         if isinstance(tau, bool) or not isinstance(tau, int | float) or not 0 <= tau < 1:
             raise DataError(f"extrapolation_error must be in [0, 1), e.g. 0.01; got {tau!r}")
         requested = _broadcast_scales(params=params, tokens=tokens, compute=compute)
+        # The axis kinds the data declared (a count of labelled images gets no language-model
+        # unit rule at prediction time either).
+        validate_scales(
+            requested, where="predict()", kinds={a: self.data_.kind(a) for a in requested}
+        )
         spec = self.law_spec
         post = self.idata_.posterior
         draws = {name: post[name].values for name in post.data_vars}
@@ -555,17 +675,9 @@ class ScalingLawModel:
                     f"{', '.join(sorted(given)) or 'no scales'}"
                 )
             scales = {axis: requested[axis]}
-        mean = mean_loss(
-            spec, draws, scales, x=self.x, reference=self.reference_, y_min=self.y_min_
-        )
+        mean = self._law_mean(draws, scales)
         rng = np.random.default_rng(random_seed)
-        nu = (
-            draws["nu"][..., None]
-            if "nu" in draws
-            else np.full((*mean.shape[:-1], 1), self.priors_["nu"])
-        )
-        noise = draws["sigma"][..., None] * rng.standard_t(np.broadcast_to(nu, mean.shape))
-        loss = mean * np.exp(noise)
+        loss = self.likelihood.random(rng, mean=mean, noise=self._noise_arrays(post, mean.shape))
 
         k = mean.shape[-1]
         table = scales_frame(k, **{a: requested.get(a) for a in ("params", "tokens", "compute")})
@@ -594,7 +706,6 @@ class ScalingLawModel:
                 ExtrapolationWarning,
                 stacklevel=2,
             )
-        warn_if_unconverged(self.diagnostics_, "forecasts", 2)
         idata = build_predictions(loss, mean, table, extra)
         return Forecast(
             idata=idata,
@@ -652,7 +763,9 @@ class ScalingLawModel:
         return persistence.load(cls, path, expected_law=law)
 
     def __repr__(self) -> str:
-        state = "fitted" if hasattr(self, "idata_") else "not fitted"
+        state = "not fitted"
+        if hasattr(self, "idata_"):
+            state = "fitted, converged" if self.diagnostics_.converged else "fitted, NOT CONVERGED"
         axis = f", x={self.x!r}" if self.x else ""
         return f"ScalingLawModel(law={self.law!r}{axis}; {state})"
 
@@ -667,15 +780,20 @@ def _broadcast_scales(**scales) -> dict[str, np.ndarray]:
     for name, values in given.items():
         try:
             arr = np.atleast_1d(np.asarray(values, dtype=float))
-        except (TypeError, ValueError) as err:
-            raise DataError(f"{name}= must be numbers; got {values!r}") from err
+        except (TypeError, ValueError, OverflowError) as err:
+            raise DataError(
+                f"{name}= must be numbers; got {values!r}; pass a number or a list of numbers"
+            ) from err
         if arr.ndim != 1:
             raise DataError(f"{name}= must be a number or a 1-d list of numbers")
+        if arr.size == 0:
+            raise DataError(f"{name}= is empty; give at least one value, e.g. {name}=[1e9]")
         bad = ~np.isfinite(arr) | (arr <= 0)
         if bad.any():
             raise DataError(
                 f"{name}= must be positive and finite; positions "
-                f"{', '.join(str(i) for i in np.flatnonzero(bad))} are {arr[bad].tolist()}"
+                f"{', '.join(str(i) for i in np.flatnonzero(bad))} are {arr[bad].tolist()}; "
+                "fix or drop those values"
             )
         arrays[name] = arr
     sizes = {a.size for a in arrays.values()}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .constants import FLOPS_PER_PARAM_TOKEN
 from .exceptions import DataError
+from .likelihood import STUDENT_T_LOG_LOSS
 
 __all__ = ["EPOCH_CHINCHILLA", "chinchilla_loss", "design_grid", "simulate_runs"]
 
@@ -87,9 +88,8 @@ def simulate_runs(
             raise DataError(f"design needs a '{column}' column (raw counts)")
     rng = np.random.default_rng(random_seed)
     true = chinchilla_loss(design["params"].to_numpy(), design["tokens"].to_numpy(), **law)
-    eps = rng.standard_normal(len(design)) if nu is None else rng.standard_t(nu, len(design))
     out = design[["params", "tokens"]].astype(float).reset_index(drop=True)
     out["compute"] = FLOPS_PER_PARAM_TOKEN * out["params"] * out["tokens"]
-    out["loss"] = true * np.exp(noise * eps)
+    out["loss"] = STUDENT_T_LOG_LOSS.random(rng, mean=true, noise={"sigma": noise, "nu": nu})
     out["loss_true"] = true
     return out

@@ -48,9 +48,9 @@ def forecast_plot_data(
     pandas.DataFrame
         One row per scale, sorted by ``x``: ``x`` (the scale, see ``attrs["x_axis"]``),
         ``median`` and ``lower_<p>`` / ``upper_<p>`` for each central interval of mass ``p``
-        (in percent, e.g. ``lower_90``).
+        (in percent, e.g. ``lower_90``), and ``converged`` (the fit's verdict, the same on every
+        row: an unconverged fit is flagged here and stamped on the plot, not warned again).
     """
-    forecast.warn_if_unconverged("forecast plot data")
     axis = forecast_x_axis(forecast)
     flat = forecast.flat_draws(kind)
     table = pd.DataFrame({"x": forecast.scales[axis].to_numpy(), "median": np.median(flat, axis=0)})
@@ -58,6 +58,7 @@ def forecast_plot_data(
         tail = (1 - p) / 2
         table[f"lower_{round(p * 100)}"] = np.quantile(flat, tail, axis=0)
         table[f"upper_{round(p * 100)}"] = np.quantile(flat, 1 - tail, axis=0)
+    table["converged"] = forecast.converged
     table = table.sort_values("x").reset_index(drop=True)
     table.attrs.update(
         x_axis=axis, kind=kind, loss_unit=forecast.loss_unit, converged=forecast.converged
