@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
+
+# Real fits in tests keep their compiled models in the project's own cache folder (ignored by
+# git), not in the user's ~/.cache, so running the tests leaves nothing behind elsewhere and a
+# second run reuses what the first compiled.
+os.environ.setdefault(
+    "SCALING_BAYES_CACHE_DIR", str(Path(__file__).resolve().parents[1] / ".cache" / "scaling_bayes")
+)
 
 import matplotlib.pyplot as plt
 import pytest

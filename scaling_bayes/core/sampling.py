@@ -1,18 +1,25 @@
-"""Sampler backends: nutpie when installed (measured fastest here), PyMC's own NUTS otherwise.
+"""Sampler backends: nutpie by default (a core dependency), PyMC's own NUTS as the fallback.
 
 Choice by measurement (``benchmarks/bench_speed.py``, figures in ``benchmarks/README.md``): on the
-245 Chinchilla runs, 4 chains x 1000 draws on 2 cores, nutpie with a low-rank-modified mass matrix
-samples in under a second once compiled; PyMC's NUTS with a dense mass matrix takes about 10 s and
-numpyro about 25 s. nutpie's cost is a one-off numba compilation of about 9 s per process, so the
-compiled model is kept for the life of the process, keyed by everything but the data: a second fit
-of the same law and priors only swaps the data in (:meth:`nutpie.CompiledPyMCModel.with_data`).
+245 Chinchilla runs, 4 chains x (1000 tune + 2000 draws) on 2 cores, nutpie with a
+low-rank-modified mass matrix samples in about a second once compiled; PyMC's NUTS with a dense
+mass matrix takes about 27 times as long (32 s against 1.2 s, issue 12), numpyro longer still.
 
-The PyMC model is written with every data-dependent quantity in ``pm.Data`` containers whose
-shapes are free, which is what makes that swap possible.
+nutpie's cost is compiling the model with numba, about 10 s. It is paid once per machine, not
+once per process: the compiled model is kept in memory for the life of the process and on disk
+(:mod:`scaling_bayes.core.compile_cache`) for later processes and process-pool workers, keyed by
+everything but the data. A later fit of the same law and priors only swaps the data in
+(``CompiledPyMCModel.with_data``); the PyMC model is written with every data-dependent quantity
+in ``pm.Data`` containers of free shape, which is what makes that swap possible.
+
+If nutpie cannot be imported, ``sampler="auto"`` falls back to PyMC's NUTS and says so once per
+process with a :class:`SlowSamplerWarning`.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import warnings
 from collections.abc import Callable, Mapping
@@ -20,20 +27,52 @@ from importlib.util import find_spec
 
 import numpy as np
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, ScalingBayesWarning
 
-__all__ = ["SAMPLERS", "available_samplers", "resolve_sampler", "sample_posterior"]
+__all__ = [
+    "SAMPLERS",
+    "SlowSamplerWarning",
+    "available_samplers",
+    "clear_compiled_cache",
+    "ensure_compiled",
+    "resolve_sampler",
+    "sample_posterior",
+]
+
+_log = logging.getLogger(__name__)
 
 SAMPLERS: tuple[str, ...] = ("auto", "nutpie", "pymc", "numpyro")
 
+#: The fix named when nutpie is missing (the range pyproject.toml requires).
+NUTPIE_REQUIREMENT = "nutpie>=0.16,<0.17"
+
 # Compiled nutpie models of this process, keyed by law, axes, priors and noise model.
 _NUTPIE_CACHE: dict[str, object] = {}
+
+# Set once the fallback warning has been issued in this process.
+_FALLBACK_WARNED: list[bool] = [False]
+
+
+class SlowSamplerWarning(ScalingBayesWarning):
+    """The fast sampler (nutpie) is unavailable, so fits use PyMC's much slower NUTS."""
+
+
+@functools.cache
+def _nutpie_import_error() -> str | None:
+    """Why nutpie cannot be imported here, or ``None`` when it can (checked once per process)."""
+    if find_spec("nutpie") is None:
+        return "nutpie is not installed"
+    try:
+        import nutpie  # noqa: F401
+    except Exception as exc:  # a broken install is reported, not raised
+        return f"importing nutpie failed ({type(exc).__name__}: {exc})"
+    return None
 
 
 def available_samplers() -> list[str]:
     """Backends that can run in this environment, fastest first."""
     out = []
-    if find_spec("nutpie") is not None:
+    if _nutpie_import_error() is None:
         out.append("nutpie")
     out.append("pymc")
     if find_spec("numpyro") is not None:
@@ -42,16 +81,46 @@ def available_samplers() -> list[str]:
 
 
 def resolve_sampler(name: str) -> str:
-    """Map ``"auto"`` to the fastest installed backend and check explicit choices."""
+    """Map ``"auto"`` to the fastest installed backend and check explicit choices.
+
+    Falling back from nutpie to PyMC's NUTS under ``"auto"`` issues a
+    :class:`SlowSamplerWarning` the first time in a process.
+
+    Examples
+    --------
+    >>> resolve_sampler("pymc")
+    'pymc'
+    """
     if name not in SAMPLERS:
         raise ConfigError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
     have = available_samplers()
     if name == "auto":
+        if have[0] != "nutpie":
+            _warn_fallback(_nutpie_import_error())
         return have[0]
     if name not in have:
-        hint = "pip install 'scaling_bayes[fast]'" if name == "nutpie" else f"pip install {name}"
+        hint = (
+            f"pip install '{NUTPIE_REQUIREMENT}' ({_nutpie_import_error()})"
+            if name == "nutpie"
+            else f"pip install {name}"
+        )
         raise ConfigError(f"sampler {name!r} is not installed; {hint}, or use sampler='auto'")
     return name
+
+
+def _warn_fallback(reason: str | None) -> None:
+    if _FALLBACK_WARNED[0]:
+        return
+    _FALLBACK_WARNED[0] = True
+    warnings.warn(
+        f"{reason}, so fits use PyMC's own NUTS sampler, which is about 27x slower per warm fit "
+        "(32 s against 1.2 s for the 245 Chinchilla runs on 2 cores). "
+        f"Fix: pip install '{NUTPIE_REQUIREMENT}' (a dependency of scaling_bayes that failed "
+        "to install), or pass sampler='pymc' to choose PyMC's sampler on purpose and silence "
+        "this warning.",
+        SlowSamplerWarning,
+        stacklevel=5,  # the user's call of fit (through resolve_sampler, sample_posterior)
+    )
 
 
 def sample_posterior(
@@ -74,7 +143,8 @@ def sample_posterior(
     ----------
     build_model : callable
         Returns a fresh ``pm.Model`` whose ``pm.Data`` containers are named as the keys of
-        ``data``. Called once per process for nutpie (then cached), once per fit otherwise.
+        ``data``. For nutpie called only when neither this process nor the disk cache
+        has the compiled model; once per fit for the other backends.
     data : mapping
         Values for the model's ``pm.Data`` containers.
     cache_key : str
@@ -143,10 +213,7 @@ def _sample_nutpie(
 
     compiled = _NUTPIE_CACHE.get(cache_key)
     if compiled is None:
-        with warnings.catch_warnings():
-            # numba reports that nutpie's C callbacks cannot be cached on disk; expected.
-            warnings.simplefilter("ignore", category=Warning)
-            compiled = nutpie.compile_pymc_model(build_model())
+        compiled = _compile_nutpie(build_model, cache_key)
         _NUTPIE_CACHE[cache_key] = compiled
     compiled = compiled.with_data(**{k: np.asarray(v, dtype=float) for k, v in data.items()})
     return nutpie.sample(
@@ -163,8 +230,42 @@ def _sample_nutpie(
     )
 
 
+def _compile_nutpie(build_model, cache_key):
+    """The compiled model: from the disk cache, else compiled (and stored for later processes)."""
+    from .compile_cache import compile_nutpie_model
+
+    try:
+        with warnings.catch_warnings():
+            # numba and PyTensor talk about their own caches while compiling; nothing to act on.
+            warnings.simplefilter("ignore", category=Warning)
+            compiled, source = compile_nutpie_model(build_model, cache_key)
+        _log.info("nutpie model %s: %s", cache_key, source)
+        return compiled
+    except Exception as exc:  # the cached route relies on nutpie internals
+        # A nutpie release that moved those internals must cost speed, not the fit.
+        _log.info("cached compilation unavailable (%r); compiling with nutpie directly", exc)
+    import nutpie
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=Warning)
+        return nutpie.compile_pymc_model(build_model())
+
+
+def ensure_compiled(build_model: Callable[[], object], *, cache_key: str, sampler: str) -> str:
+    """Compile (or load) a model now, so later fits here and in new processes skip compiling.
+
+    Call it once in the parent before starting a process pool: each worker then loads the
+    compiled model from the disk cache (well under a second) instead of compiling it (about
+    10 s). Returns the backend ``sampler`` resolves to; only nutpie compiles ahead.
+    """
+    backend = resolve_sampler(sampler)
+    if backend == "nutpie" and cache_key not in _NUTPIE_CACHE:
+        _NUTPIE_CACHE[cache_key] = _compile_nutpie(build_model, cache_key)
+    return backend
+
+
 def clear_compiled_cache() -> None:
-    """Forget compiled models (for benchmarks that measure compilation)."""
+    """Forget this process's compiled models (the disk cache stays; see ``compile_cache``)."""
     _NUTPIE_CACHE.clear()
 
 
