@@ -139,3 +139,66 @@ def test_unconverged_backtest_warns():
         result = _score(model, train, test, "params", 1e8, 0.9, random_seed=0)
     assert not result.converged
     assert "did NOT converge" in result.text
+
+
+def _hand_fitted_map_fits(unconverged_cutoffs):
+    """A stand-in for ``map_fits``: hand-built posteriors near the truth instead of MCMC.
+
+    Fits whose label names a cutoff in ``unconverged_cutoffs`` get one chain shifted (R-hat far
+    above 1.01). Their warnings are recorded and re-issued by the real ``_reissue``, as a worker's
+    would be."""
+    import warnings
+
+    from scaling_bayes.checks import parallel
+
+    def fake(tasks, **kwargs):
+        models = []
+        for task in tasks:
+            rng = np.random.default_rng(task.random_seed)
+            draws = {
+                k: np.full((4, 300), v) * np.exp(0.01 * rng.standard_normal((4, 300)))
+                for k, v in {**TRUE_LAW, "sigma": 0.01}.items()
+            }
+            if any(task.label.endswith(f"{c:.3g}") for c in unconverged_cutoffs):
+                draws["alpha"][0] *= 1.3
+            model = sb.ScalingLawModel(**{**task.model_kwargs, "progressbar": False})
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit_from_draws(model, task.data, draws)
+            model.fit_warnings_ = sorted({(w.category, str(w.message)) for w in caught}, key=str)
+            models.append(model)
+        return parallel._reissue(models, tasks)
+
+    return fake
+
+
+def test_rolling_backtest_says_once_which_origins_did_not_converge(monkeypatch):
+    import scaling_bayes.checks.backtest as backtest_module
+
+    data = simulated(n_runs=40, seed=7)
+    values = np.sort(data.frame["params"])
+    bad = [float(values[30]), float(values[32])]  # origins k = 31 and 33
+    monkeypatch.setattr(backtest_module, "map_fits", _hand_fitted_map_fits(bad))
+    with pytest.warns(sb.ConvergenceWarning) as record:
+        table = sb.rolling_backtest(data, holdout="params", min_train_scales=30, n_jobs=1)
+    messages = [str(w.message) for w in record if w.category is sb.ConvergenceWarning]
+    summary = [m for m in messages if m.startswith("rolling_backtest:")]
+    assert len(summary) == 1
+    assert all(f"params <= {c:.3g}" in summary[0] for c in bad)
+    # Each unconverged fit's own warning is re-issued once, labelled by its origin.
+    labelled = [m for m in messages if m.startswith("[params <= ")]
+    assert len(labelled) == len(bad)
+    assert table.loc[~table["converged"], "cutoff"].tolist() == bad
+    assert table["converged"].sum() == len(table) - len(bad)
+
+
+def test_backtest_keeps_its_state_in_fields():
+    data = simulated(n_runs=120, seed=5)
+    cutoff = cutoff_at(data, 30)
+    train, test = split_runs(data, "params", cutoff, 5)
+    result = _score(_truth_model(train), train, test, "params", cutoff, 0.8, random_seed=0)
+    assert result.interval_prob == 0.8
+    assert (result.holdout, result.cutoff) == ("params", cutoff)
+    assert result.converged
+    assert "converged" not in result.metrics.attrs
+    assert result.text.startswith(f"Fitted on {train.n_runs} runs with params <= {cutoff:.3g}")

@@ -92,7 +92,10 @@ def test_rolling_backtest_on_a_dask_cluster_matches_in_process(dask_client):
 
 def test_local_processes_give_the_same_fits_as_in_process():
     data = curved_runs(n=10, seed=3)
-    tasks = [FitTask({"law": "power", "x": "params", "draws": 500}, data, seed) for seed in (1, 2)]
+    # 1000 draws: with 500, R-hat's own sampling noise puts one of these seeds at 1.013, just
+    # over the 1.01 threshold, and the fit (rightly) warns.
+    law = {"law": "power", "x": "params", "draws": 1000}
+    tasks = [FitTask(law, data, seed) for seed in (1, 2)]
     here = map_fits(tasks, n_jobs=1)
     there = map_fits(tasks, n_jobs=2)
     for a, b in zip(here, there, strict=True):

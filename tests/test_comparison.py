@@ -8,6 +8,7 @@ from helpers import hand_built_draws
 
 import scaling_bayes as sb
 import scaling_bayes.checks.comparison as comparison
+from scaling_bayes.report.check_plots import plot_law_comparison, plot_prior_sensitivity
 from scaling_bayes.testing import fit_from_draws
 
 
@@ -70,3 +71,69 @@ def test_mixed_forecast_takes_draws_in_proportion_to_weights(example_data, monke
 def test_bad_law_lists(example_data, laws, match):
     with pytest.raises(sb.ConfigError, match=match):
         sb.compare_laws(example_data, laws)
+
+
+def test_comparison_plot_draws_its_data(example_data, monkeypatch):
+    tight, wild = _models(example_data)
+    monkeypatch.setattr(comparison, "map_fits", lambda tasks, **kw: [tight, wild])
+    laws = [{"law": "chinchilla", "name": "tight"}, {"law": "chinchilla", "name": "wild"}]
+    with pytest.warns(sb.ParetoKWarning):
+        cmp = sb.compare_laws(example_data, laws)
+    assert cmp.lfo is None
+    assert not cmp.table.attrs  # state lives in fields, not in the table
+    data = comparison.law_comparison_plot_data(cmp)
+    assert data.index.tolist() == cmp.table.index.tolist()
+    _, ax = plot_law_comparison(cmp)
+    # One marker per law, the unreliable one drawn hollow in its own series.
+    series = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    xs = sorted(x for line in series for x in line.get_xdata())
+    assert xs == sorted(data["elpd_loo"])
+    assert [line.get_markerfacecolor() for line in series if len(line.get_xdata())][-1] in (
+        "white",
+        (1.0, 1.0, 1.0, 1.0),
+    )
+
+
+def test_map_fits_reissues_a_warning_several_fits_gave_once():
+    from types import SimpleNamespace
+
+    from scaling_bayes.checks.parallel import FitTask, _reissue
+
+    same = (sb.DesignWarning, "only 3 distinct scales")
+    models = [
+        SimpleNamespace(fit_warnings_=[same]),
+        SimpleNamespace(fit_warnings_=[same, (sb.ConvergenceWarning, "R-hat 1.2 for alpha")]),
+        SimpleNamespace(fit_warnings_=[]),
+    ]
+    tasks = [FitTask({}, None, 0, label) for label in ("a", "b", "c")]
+    with pytest.warns(sb.ScalingBayesWarning) as record:
+        _reissue(models, tasks)
+    assert sorted(str(w.message) for w in record) == [
+        "[a, b] only 3 distinct scales",
+        "[b] R-hat 1.2 for alpha",
+    ]
+
+
+# ---------------------------------------------------------------------------------- priors
+def test_prior_sensitivity_keeps_its_state_in_fields(fitted_chinchilla, monkeypatch):
+    """The refit is replaced by hand-built draws 3x wider: the forecast moves and widens."""
+    from scaling_bayes.checks.prior_checks import prior_sensitivity_plot_data
+
+    def hand_fit(self, data, *, random_seed=None, progressbar=None):
+        return fit_from_draws(self, data, hand_built_draws(0.06, seed=1))
+
+    monkeypatch.setattr(sb.ScalingLawModel, "fit", hand_fit)
+    result = sb.prior_sensitivity(
+        fitted_chinchilla, "literature", hdi_prob=0.8, params=[1e9, 7e9], tokens=[2e10, 1.4e11]
+    )
+    assert result.interval_prob == 0.8
+    assert result.converged
+    assert "80% interval" in result.text and "literature priors" in result.text
+    table = result.table
+    np.testing.assert_allclose(table["shift"], table["median_alternative"] - table["median_base"])
+    data = prior_sensitivity_plot_data(result)
+    assert data["priors"].tolist() == ["base", "base", "literature", "literature"]
+    np.testing.assert_array_equal(data["median"][:2], table["median_base"])
+    np.testing.assert_array_equal(data["upper"][2:], table["upper_alternative"])
+    _, ax = plot_prior_sensitivity(result)
+    assert len(ax.get_xticks()) == 2

@@ -7,7 +7,10 @@ coverage, relative error, CRPS, PIT, log predictive density; definitions in
 (Hoffmann et al. 2022 Approach 3, :mod:`scaling_bayes.checks.baselines`) and its bootstrap on the
 same split. :func:`rolling_backtest` repeats the exercise with the origin moving up the scale axis
 (fit on the smallest k scales for increasing k), the fits running in parallel
-(:mod:`scaling_bayes.checks.parallel`).
+(:mod:`scaling_bayes.checks.parallel`). :func:`calibration_plot_data` holds the numbers of the
+calibration plot, which :func:`scaling_bayes.report.check_plots.plot_calibration` draws.
+
+Every argument is checked before the first fit (:mod:`scaling_bayes.checks._inputs`).
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from ..core.constants import INTERVAL_PROB
 from ..core.data import SCALE_AXES, ScalingData
 from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, ExtrapolationWarning
 from ..core.laws import get_law
-from .parallel import FitTask, map_fits
+from ._inputs import check_cutoff, check_holdout, check_n_jobs, check_prob, model_config
+from .parallel import FitTask, check_client, map_fits
 from .scoring import COVERAGE_PROBS, interval_coverage, score_forecast, summary_metrics
 
-__all__ = ["Backtest", "backtest", "calibration_plot_data", "plot_calibration", "rolling_backtest"]
+__all__ = ["Backtest", "backtest", "calibration_plot_data", "rolling_backtest"]
 
 
 @dataclass(frozen=True)
@@ -36,14 +40,14 @@ class Backtest:
     ----------
     table : pandas.DataFrame
         One row per held-out run (index: the run's row label): its scales, ``observed`` loss,
-        ``median`` forecast, central ``lower``/``upper`` bounds (mass in ``attrs``),
+        ``median`` forecast, central ``lower``/``upper`` bounds (mass: :attr:`interval_prob`),
         ``covered``, ``abs_rel_error``, ``pit``, ``crps``, ``log_density`` and
         ``extrapolation_ratio`` (its value of the ``holdout`` axis over the largest training
         value on that axis; the forecast's own ratio, used for ``extrapolation_error``, is on
         compute or the law's axis).
     metrics : pandas.Series
         Coverage at 50/80/90/95%, median and mean absolute relative error, mean CRPS (loss
-        units), mean log predictive density (nats per run), ``n_runs``; ``attrs["converged"]``.
+        units), mean log predictive density (nats per run), ``n_runs``.
     coverage : pandas.DataFrame
         Coverage per nominal level with binomial errors
         (:func:`~scaling_bayes.checks.scoring.interval_coverage`).
@@ -53,6 +57,17 @@ class Backtest:
         The split.
     holdout, cutoff
         The axis and value of the split.
+    interval_prob : float
+        Mass of the central interval in the table's ``lower``/``upper`` columns.
+    converged : bool
+        Whether the fit behind the scores converged (from the model's diagnostics).
+
+    Examples
+    --------
+    Built by :func:`backtest` (a real fit, so shown rather than run)::
+
+        bt = backtest(data, holdout="params", cutoff=1e9)
+        bt.table, bt.text, calibration_plot_data(bt)
     """
 
     table: pd.DataFrame
@@ -63,6 +78,7 @@ class Backtest:
     test: pd.DataFrame
     holdout: str
     cutoff: float
+    interval_prob: float = INTERVAL_PROB
 
     @property
     def converged(self) -> bool:
@@ -141,12 +157,8 @@ def _baseline_args(model, law, train: pd.DataFrame, test: pd.DataFrame):
 
 def split_runs(data: ScalingData, holdout: str, cutoff: float, n_free: int):
     """Training runs (``holdout <= cutoff``) and held-out runs, checked against the law's size."""
-    if holdout not in SCALE_AXES:
-        raise ConfigError(f"holdout must be one of {SCALE_AXES}, got {holdout!r}")
-    if holdout not in data.axes:
-        raise DataError(f"holdout={holdout!r} but the runs have no {holdout} column")
-    if not np.isfinite(cutoff) or cutoff <= 0:
-        raise DataError(f"cutoff must be a positive number of {holdout}, got {cutoff!r}")
+    holdout = check_holdout(data, holdout)
+    cutoff = check_cutoff(cutoff, holdout)
     values = data.frame[holdout]
     below = (values <= cutoff).to_numpy()
     n_train, n_test = int(below.sum()), int((~below).sum())
@@ -190,8 +202,19 @@ def backtest(
 
     Raises
     ------
+    ConfigError
+        An unknown law, holdout axis or model argument.
     DataError
-        A cutoff that leaves fewer runs than the law has parameters on either side.
+        A holdout axis the runs lack; a cutoff that is not a positive finite number or leaves
+        fewer runs than the law has parameters on either side; ``prob`` outside (0, 1). All
+        before the fit.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The fit's own warning (once, labelled ``[backtest <holdout> <= <cutoff>]``), then one
+        saying the scores are suspect; :attr:`Backtest.converged` and :attr:`Backtest.text` say
+        it too.
 
     Examples
     --------
@@ -200,17 +223,24 @@ def backtest(
         bt = backtest(data, law="chinchilla", holdout="compute", cutoff=1e21)
         bt.metrics["coverage_90"], bt.compare_with("huber")
     """
+    kwargs = model_config("backtest", model_kwargs, law=law, x=x, priors=priors)
+    prob = check_prob(prob, "prob")
     n_free = len(get_law(law).law_parameters)
     train, test = split_runs(data, holdout, cutoff, n_free)
-    kwargs = {"law": law, "x": x, "priors": priors, **(model_kwargs or {})}
-    model = map_fits([FitTask(kwargs, train, random_seed)], n_jobs=1)[0]
+    label = f"backtest {holdout} <= {cutoff:.3g}"
+    model = map_fits([FitTask(kwargs, train, random_seed, label)], n_jobs=1)[0]
     return _score(model, train, test, holdout, cutoff, prob, random_seed)
 
 
-def _score(model, train, test, holdout, cutoff, prob, random_seed) -> Backtest:
+def _score(model, train, test, holdout, cutoff, prob, random_seed, *, warn=True) -> Backtest:
+    """Score ``model``'s forecasts of the held-out runs.
+
+    ``warn=False`` leaves the warning about an unconverged fit to the caller: a many-fit check
+    says once which of its fits did not converge instead of once per fit.
+    """
     scales = {a: test[a].to_numpy() for a in model.axes}
-    converged = model.diagnostics_.converged
-    if not converged:
+    converged = bool(model.diagnostics_.converged)
+    if warn and not converged:
         warnings.warn(
             f"backtest with cutoff {cutoff:.3g}: the fit did not converge, so its scores are "
             "suspect: " + " ".join(model.diagnostics_.problems),
@@ -218,8 +248,7 @@ def _score(model, train, test, holdout, cutoff, prob, random_seed) -> Backtest:
             stacklevel=3,
         )
     with warnings.catch_warnings():
-        # Said once above; held-out runs are far beyond the training runs by design.
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        # Held-out runs lie beyond the training runs by design: that is what is scored.
         warnings.simplefilter("ignore", ExtrapolationWarning)
         draws = model.predict(**scales, random_seed=random_seed).flat_draws()
     observed = test["loss"].to_numpy()
@@ -232,10 +261,23 @@ def _score(model, train, test, holdout, cutoff, prob, random_seed) -> Backtest:
     largest = train.frame[holdout].max()
     table["extrapolation_ratio"] = test[holdout].to_numpy() / largest
     metrics = summary_metrics(draws, observed, log_density=log_density)
-    metrics.attrs["converged"] = converged
     coverage = interval_coverage(draws, observed, COVERAGE_PROBS)
-    table.attrs.update(interval_prob=prob, converged=converged, holdout=holdout, cutoff=cutoff)
-    return Backtest(table, metrics, coverage, model, train, test, holdout, cutoff)
+    return Backtest(table, metrics, coverage, model, train, test, holdout, cutoff, prob)
+
+
+def warn_unconverged(what: str, labels) -> None:
+    """One :class:`ConvergenceWarning` naming every fit of a many-fit check that did not converge.
+
+    Each fit's own warning has been re-issued by :func:`~scaling_bayes.checks.parallel.map_fits`
+    with its label; this one says what it means for the check as a whole.
+    """
+    labels = list(labels)
+    if labels:
+        warnings.warn(
+            f"{what}: the fits of {', '.join(labels)} did not converge; their scores are suspect",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
 
 def _log_mean_exp(values: np.ndarray) -> np.ndarray:
@@ -262,15 +304,54 @@ def rolling_backtest(
     (:func:`~scaling_bayes.checks.parallel.map_fits`: local processes by default, a Dask cluster
     with ``client=``). Every fit is scored on all the larger runs.
 
+    Each fit's warnings are re-issued once, labelled by its origin (``params <= 1e+08``); when
+    some fits did not converge, one more :class:`ConvergenceWarning` lists them (the table's
+    ``converged`` column says the same per row).
+
     Returns
     -------
     pandas.DataFrame
         One row per origin: ``cutoff``, ``n_train``, ``n_test``, the metrics of
         :attr:`Backtest.metrics` and the largest extrapolation ratio.
+
+    Raises
+    ------
+    ConfigError
+        An unknown law, holdout axis or model argument; ``n_jobs`` or ``min_train_scales`` that
+        is not a positive integer; ``random_seed`` that is not an integer.
+    DataError
+        A holdout axis the runs lack, or too few distinct scales for any origin. All before the
+        first fit.
+
+    Examples
+    --------
+    Real fits, so shown rather than run here (``tests/test_checking_slow.py`` runs them)::
+
+        table = rolling_backtest(data, holdout="params", n_jobs=1)
+        table[["cutoff", "coverage_90", "median_abs_rel_error", "converged"]]
     """
+    kwargs = model_config("rolling_backtest", model_kwargs, law=law, x=x, priors=priors)
+    holdout = check_holdout(data, holdout)
+    n_jobs = check_n_jobs(n_jobs)
+    if client is not None:
+        check_client(client)
+    if isinstance(random_seed, bool) or not isinstance(random_seed, int | np.integer):
+        raise ConfigError(
+            f"random_seed must be an integer (fit i uses random_seed + i); got {random_seed!r}"
+        )
     n_free = len(get_law(law).law_parameters)
+    if min_train_scales is not None and (
+        isinstance(min_train_scales, bool)
+        or not isinstance(min_train_scales, int | np.integer)
+        or min_train_scales < 1
+    ):
+        raise ConfigError(
+            "min_train_scales must be a positive integer (the fewest distinct values of "
+            f"{holdout} in the first training set) or None for the law's {n_free} parameters; "
+            f"got {min_train_scales!r}"
+        )
     values = np.sort(data.frame[holdout].unique())
-    first = n_free if min_train_scales is None else min_train_scales
+    first = n_free if min_train_scales is None else int(min_train_scales)
     cutoffs = []
     for k in range(first, len(values)):
         cutoff = float(values[k - 1])
@@ -283,13 +364,15 @@ def rolling_backtest(
             f"no rolling origin leaves {n_free} runs on both sides of a cutoff on {holdout}; "
             "the runs cover too few distinct scales for this law"
         )
-    kwargs = {"law": law, "x": x, "priors": priors, **(model_kwargs or {})}
     splits = [split_runs(data, holdout, c, n_free) for c in cutoffs]
-    tasks = [FitTask(kwargs, train, random_seed + i) for i, (train, _) in enumerate(splits)]
+    tasks = [
+        FitTask(kwargs, train, random_seed + i, f"{holdout} <= {c:.3g}")
+        for i, (c, (train, _)) in enumerate(zip(cutoffs, splits, strict=True))
+    ]
     models = map_fits(tasks, client=client, n_jobs=n_jobs)
     rows = []
     for cutoff, (train, test), model in zip(cutoffs, splits, models, strict=True):
-        result = _score(model, train, test, holdout, cutoff, INTERVAL_PROB, random_seed)
+        result = _score(model, train, test, holdout, cutoff, INTERVAL_PROB, random_seed, warn=False)
         rows.append(
             {
                 "cutoff": cutoff,
@@ -300,50 +383,40 @@ def rolling_backtest(
                 **result.metrics.to_dict(),
             }
         )
+    warn_unconverged(
+        "rolling_backtest",
+        (task.label for task, row in zip(tasks, rows, strict=True) if not row["converged"]),
+    )
     table = pd.DataFrame(rows)
     table.attrs.update(holdout=holdout, law=law)
     return table
 
 
 def calibration_plot_data(result: Backtest | pd.DataFrame) -> pd.DataFrame:
-    """Coverage against nominal level with exact binomial intervals: the data of the plot."""
-    coverage = result.coverage if isinstance(result, Backtest) else result
-    return coverage[["nominal", "coverage", "ci_low", "ci_high", "covered", "n"]].copy()
+    """Coverage against nominal level with exact binomial intervals: the data of the plot.
 
+    :func:`scaling_bayes.report.check_plots.plot_calibration` draws this table and nothing else.
 
-def plot_calibration(result: Backtest | pd.DataFrame, *, ax=None, label: str | None = None):
-    """Empirical coverage of central intervals against their nominal mass, with 95% binomial
-    (Clopper-Pearson) error bars; calibrated forecasts sit on the diagonal.
+    Parameters
+    ----------
+    result : Backtest or pandas.DataFrame
+        A backtest, or a coverage table from
+        :func:`~scaling_bayes.checks.scoring.interval_coverage`.
 
     Returns
     -------
-    (fig, ax)
+    pandas.DataFrame
+        ``nominal``, ``coverage``, ``ci_low``, ``ci_high``, ``covered``, ``n`` per interval mass.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scaling_bayes.checks.scoring import interval_coverage
+    >>> rng = np.random.default_rng(0)
+    >>> table = calibration_plot_data(interval_coverage(rng.normal(size=(500, 40)),
+    ...                                                 rng.normal(size=40)))
+    >>> table.columns.tolist()
+    ['nominal', 'coverage', 'ci_low', 'ci_high', 'covered', 'n']
     """
-    import matplotlib.pyplot as plt
-
-    from ..report.fit_plots import stamp_unconverged
-
-    table = calibration_plot_data(result)
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    else:
-        fig = ax.figure
-    yerr = np.vstack([table["coverage"] - table["ci_low"], table["ci_high"] - table["coverage"]])
-    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
-    ax.errorbar(
-        table["nominal"],
-        table["coverage"],
-        yerr=yerr,
-        fmt="o",
-        capsize=3,
-        label=label or f"held-out runs (n={int(table['n'].iloc[0])})",
-    )
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("nominal coverage of the central interval")
-    ax.set_ylabel("share of held-out runs inside")
-    ax.set_title("Calibration of forecast intervals")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    if isinstance(result, Backtest) and not result.converged:
-        stamp_unconverged(ax)
-    return fig, ax
+    coverage = result.coverage if isinstance(result, Backtest) else result
+    return coverage[["nominal", "coverage", "ci_low", "ci_high", "covered", "n"]].copy()

@@ -18,11 +18,23 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, ScalingBayesWarning
+from ..core.exceptions import ConfigError, DataError, ScalingBayesWarning
 from ..core.forecast import Forecast
-from .parallel import FitTask, map_fits
+from ..core.laws import get_law
+from ._inputs import check_n_jobs, model_config
+from .backtest import _score, split_runs, warn_unconverged
+from .parallel import FitTask, check_client, map_fits
 
-__all__ = ["LawComparison", "ParetoKWarning", "compare_laws"]
+__all__ = ["LawComparison", "ParetoKWarning", "compare_laws", "law_comparison_plot_data"]
+
+#: Metrics of a leave-future-out backtest added to the table as ``lfo_<metric>``.
+_LFO_METRICS: tuple[str, ...] = (
+    "coverage_50",
+    "coverage_90",
+    "median_abs_rel_error",
+    "mean_crps",
+    "mean_log_density",
+)
 
 #: Above this Pareto k the importance-sampling estimate of a run's LOO density is unreliable.
 PARETO_K_MAX = 0.7
@@ -47,11 +59,25 @@ class LawComparison:
         The fitted :class:`~scaling_bayes.core.model.ScalingLawModel` of each law.
     reliable : bool
         False when any law has runs with Pareto k > 0.7 or a fit did not converge.
+    lfo : str or None
+        The leave-future-out split behind the ``lfo_*`` columns (``"fit on params <= 1e+09,
+        scored on 12 larger runs"``), or None without one.
+    method : str
+        How the laws are ranked; the table's ``elpd_*`` are log densities of loss in nats.
+
+    Examples
+    --------
+    Built by :func:`compare_laws` (real fits, so shown rather than run)::
+
+        cmp = compare_laws(data, ["power", "chinchilla"])
+        cmp.table, cmp.text, law_comparison_plot_data(cmp)
     """
 
     table: pd.DataFrame
     models: dict
     reliable: bool
+    lfo: str | None = None
+    method: str = "PSIS-LOO, stacking weights"
 
     @property
     def weights(self) -> dict[str, float]:
@@ -153,10 +179,24 @@ def compare_laws(
         Where the fits run (:func:`~scaling_bayes.checks.parallel.map_fits`): local processes by
         default, a Dask cluster with ``client=``, this process with ``n_jobs=1``.
 
+    Raises
+    ------
+    ConfigError
+        ``laws`` not a list of at least two laws, an unknown law or model argument, a law listed
+        twice, ``holdout`` without ``cutoff`` (or the reverse), ``n_jobs`` not a positive
+        integer.
+    DataError
+        A column a law needs, or the holdout axis, missing from the runs; a cutoff that is not a
+        positive finite number or leaves too few runs on a side. All before the first fit.
+
     Warns
     -----
     ParetoKWarning
         Some runs have Pareto k > 0.7 for some law: PSIS-LOO is unreliable there.
+    ConvergenceWarning
+        Each fit's own warning, labelled by its law (see
+        :func:`~scaling_bayes.checks.parallel.map_fits`), then one naming every fit that did not
+        converge.
 
     Examples
     --------
@@ -166,41 +206,24 @@ def compare_laws(
         cmp.table[["elpd_loo", "weight", "reliable"]]
         cmp.predict(params=[7e9], tokens=[1.4e11])
     """
-    if len(laws) < 2:
-        raise ConfigError("compare_laws needs at least two laws, e.g. ['power', 'chinchilla']")
-    configs = {}
-    for law in laws:
-        kwargs = {"law": law} if isinstance(law, str) else dict(law)
-        if "law" not in kwargs:
-            raise ConfigError(f"each law must be a name or a dict with a 'law' key; got {law!r}")
-        from ..core.laws import get_law
-
-        spec = get_law(kwargs["law"])
-        if any(slot == "x" for _, _, slot in spec.terms):
-            kwargs.setdefault("x", x)
-        default = (
-            kwargs["law"] if kwargs.get("x") in (None, x) else f"{kwargs['law']}({kwargs['x']})"
-        )
-        name = str(kwargs.pop("name", default))
-        if name in configs:
-            raise ConfigError(
-                f"law {name!r} is listed twice; give variants distinct names, e.g. "
-                "{'law': 'chinchilla', 'priors': 'literature', 'name': 'chinchilla (literature)'}"
-            )
-        configs[name] = {**(model_kwargs or {}), **kwargs}
+    configs = _law_configs(laws, x, model_kwargs)
+    n_jobs = check_n_jobs(n_jobs)
+    if client is not None:
+        check_client(client)
     missing = {a for c in configs.values() for a in _axes(c) if a not in data.axes}
     if missing:
         raise DataError(
-            f"the runs have no {', '.join(sorted(missing))} column needed by these laws"
+            f"the runs have no {', '.join(sorted(missing))} column needed by these laws; drop "
+            "those laws or add the column"
         )
     tasks = [FitTask(c, data, random_seed, name) for name, c in configs.items()]
     lfo_splits = None
     if holdout is not None or cutoff is not None:
-        from ..core.laws import get_law
-        from .backtest import split_runs
-
         if holdout is None or cutoff is None:
-            raise ConfigError("leave-future-out scoring needs both holdout= and cutoff=")
+            raise ConfigError(
+                "leave-future-out scoring needs both holdout= and cutoff= (e.g. "
+                "holdout='params', cutoff=1e9); pass both, or neither to skip it"
+            )
         n_free = max(len(get_law(c["law"]).law_parameters) for c in configs.values())
         lfo_splits = split_runs(data, holdout, cutoff, n_free)
         tasks += [
@@ -216,7 +239,9 @@ def compare_laws(
             log_likelihood=model.log_likelihood().to_dataset(name="loss"),
         )
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # ArviZ's own Pareto-k warning; ours is below
+            # Warnings raised inside ArviZ only: its Pareto-k warning lacks the law's name (ours
+            # below names it), and its pandas deprecations are not for our users to act on.
+            warnings.filterwarnings("ignore", module="arviz")
             loo = az.loo(idata, pointwise=True)
         k = np.asarray(loo.pareto_k)
         rows[name] = {
@@ -226,27 +251,23 @@ def compare_laws(
         }
         idatas[name] = idata
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.filterwarnings("ignore", module="arviz")
         ranking = az.compare(idatas, ic="loo", method="stacking")
     table = ranking[["elpd_loo", "se", "elpd_diff", "dse", "p_loo", "weight"]].copy()
     for name, extra in rows.items():
         for key, value in extra.items():
             table.loc[name, key] = value
+    lfo = None
+    unconverged = [name for name, model in fitted.items() if not model.diagnostics_.converged]
     if lfo_splits is not None:
-        from .backtest import _score
-
         train, test = lfo_splits
         for name, model in zip(configs, models[len(configs) :], strict=True):
-            scored = _score(model, train, test, holdout, cutoff, 0.9, random_seed)
-            for key in (
-                "coverage_50",
-                "coverage_90",
-                "median_abs_rel_error",
-                "mean_crps",
-                "mean_log_density",
-            ):
+            scored = _score(model, train, test, holdout, cutoff, 0.9, random_seed, warn=False)
+            for key in _LFO_METRICS:
                 table.loc[name, f"lfo_{key}"] = scored.metrics[key]
-        table.attrs["lfo"] = f"fit on {holdout} <= {cutoff:.3g}, scored on {len(test)} larger runs"
+            if not scored.converged:
+                unconverged.append(f"{name}, lfo")
+        lfo = f"fit on {holdout} <= {cutoff:.3g}, scored on {len(test)} larger runs"
     table["reliable"] = (table["n_bad_k"] == 0) & table["converged"].astype(bool)
     table.index.name = "law"
     reliable = bool(table["reliable"].all())
@@ -259,18 +280,70 @@ def compare_laws(
             ParetoKWarning,
             stacklevel=2,
         )
-    unconverged = table.index[~table["converged"].astype(bool)].tolist()
-    if unconverged:
-        warnings.warn(
-            f"the fits of {', '.join(unconverged)} did not converge; the comparison is unreliable",
-            ConvergenceWarning,
-            stacklevel=2,
+    warn_unconverged("compare_laws (the comparison is unreliable)", unconverged)
+    models_by_law = {n: fitted[n] for n in table.index}
+    return LawComparison(table=table, models=models_by_law, reliable=reliable, lfo=lfo)
+
+
+def _law_configs(laws, x: str, model_kwargs) -> dict[str, dict]:
+    """Name and model arguments of each law, checked (not fitted): see :func:`compare_laws`."""
+    if isinstance(laws, str | Mapping) or not isinstance(laws, Sequence):
+        raise ConfigError(
+            "laws must be a list of law names or dicts, e.g. ['power', 'chinchilla']; got "
+            f"{type(laws).__name__} {laws!r}"
         )
-    table.attrs.update(method="PSIS-LOO, stacking weights", scale="log density of loss (nats)")
-    return LawComparison(table=table, models={n: fitted[n] for n in table.index}, reliable=reliable)
+    if model_kwargs is not None and not isinstance(model_kwargs, Mapping):
+        raise ConfigError(
+            "model_kwargs must be a dict of ScalingLawModel arguments applied to every law, e.g. "
+            f"{{'draws': 500}}; got {type(model_kwargs).__name__}"
+        )
+    if len(laws) < 2:
+        raise ConfigError("compare_laws needs at least two laws, e.g. ['power', 'chinchilla']")
+    configs = {}
+    for law in laws:
+        kwargs = {"law": law} if isinstance(law, str) else dict(law)
+        if not isinstance(law, str | Mapping) or "law" not in kwargs:
+            raise ConfigError(f"each law must be a name or a dict with a 'law' key; got {law!r}")
+        spec = get_law(kwargs["law"])
+        if any(slot == "x" for _, _, slot in spec.terms):
+            kwargs.setdefault("x", x)
+        default = (
+            kwargs["law"] if kwargs.get("x") in (None, x) else f"{kwargs['law']}({kwargs['x']})"
+        )
+        name = str(kwargs.pop("name", default))
+        if name in configs:
+            raise ConfigError(
+                f"law {name!r} is listed twice; give variants distinct names, e.g. "
+                "{'law': 'chinchilla', 'priors': 'literature', 'name': 'chinchilla (literature)'}"
+            )
+        configs[name] = model_config(
+            f"compare_laws (law {name!r})", {**(model_kwargs or {}), **kwargs}
+        )
+    return configs
+
+
+def law_comparison_plot_data(result: LawComparison) -> pd.DataFrame:
+    """ELPD with its standard error and stacking weight per law: the data of the comparison plot.
+
+    :func:`scaling_bayes.report.check_plots.plot_law_comparison` draws this table and nothing
+    else.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per law (best first): ``elpd_loo``, ``se`` (nats, loss scale), ``weight``,
+        ``reliable``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"elpd_loo": [40.0, 35.0], "se": [3.0, 3.5], "weight": [0.8, 0.2],
+    ...                       "reliable": [True, True]}, index=pd.Index(["a", "b"], name="law"))
+    >>> law_comparison_plot_data(LawComparison(table, {}, True))["weight"].tolist()
+    [0.8, 0.2]
+    """
+    return result.table[["elpd_loo", "se", "weight", "reliable"]].copy()
 
 
 def _axes(config: Mapping) -> tuple[str, ...]:
-    from ..core.laws import get_law
-
     return get_law(config["law"]).axes(config.get("x"))

@@ -26,8 +26,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from ..core.exceptions import ConfigError
+from ._inputs import check_n_jobs
 
-__all__ = ["FitTask", "map_fits"]
+__all__ = ["FitTask", "check_client", "map_fits"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,11 @@ class FitTask:
 
 
 def run_fit(task: FitTask):
-    """Fit one task; its warnings travel with the model as ``fit_warnings_`` (category, text)."""
+    """Fit one task; its warnings travel with the model as ``fit_warnings_`` (category, text).
+
+    The fit may run in another process or on a cluster, where its warnings would be lost, so
+    they are recorded here (not silenced) and re-issued in the caller by :func:`map_fits`.
+    """
     from ..core.model import ScalingLawModel
 
     model = ScalingLawModel(**{"progressbar": False, **task.model_kwargs})
@@ -55,11 +60,20 @@ def run_fit(task: FitTask):
 
 
 def _reissue(models, tasks) -> list:
-    """Warn in the caller's process about what each fit warned, labelled by task."""
+    """Warn in the caller's process about what the fits warned: each warning once.
+
+    A warning several fits gave word for word (a design warning on the same runs, say) is
+    issued once, prefixed by the labels of the fits that gave it: ``[params <= 1e+08,
+    params <= 1e+09] ...``.
+    """
+    labels: dict[tuple, list[str]] = {}
     for model, task in zip(models, tasks, strict=True):
         for category, message in getattr(model, "fit_warnings_", []):
-            prefix = f"[{task.label}] " if task.label else ""
-            warnings.warn(prefix + message, category, stacklevel=3)
+            labels.setdefault((category, message), []).append(task.label)
+    for (category, message), where in labels.items():
+        named = [label for label in where if label]
+        prefix = f"[{', '.join(named)}] " if named else ""
+        warnings.warn(prefix + message, category, stacklevel=3)
     return models
 
 
@@ -78,18 +92,21 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
     Raises
     ------
     ConfigError
-        A ``client`` that is not a connected Dask client, or ``n_jobs`` below 1.
+        A ``client`` that is not a connected Dask client, or ``n_jobs`` that is not a positive
+        integer; before any fit.
+
+    Warns
+    -----
+    Whatever the fits warned (e.g. ``ConvergenceWarning``), once per distinct warning, labelled
+    by the tasks that gave it (see :func:`run_fit`).
     """
     tasks = list(tasks)
+    n_jobs = check_n_jobs(n_jobs)
     if client is not None:
-        _check_client(client)
+        check_client(client)
         futures = client.map(run_fit, tasks, pure=False)
         return _reissue(client.gather(futures), tasks)
-    workers = os.cpu_count() or 1 if n_jobs is None else n_jobs
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(
-            f"n_jobs must be a positive integer (or None for one per core), got {n_jobs!r}"
-        )
+    workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     workers = min(workers, len(tasks))
     if workers <= 1:
         return _reissue([run_fit(task) for task in tasks], tasks)
@@ -102,7 +119,7 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
         return _reissue(list(pool.map(run_fit, single_core)), tasks)
 
 
-def _check_client(client) -> None:
+def check_client(client) -> None:
     try:
         from dask.distributed import Client
     except ImportError as err:  # pragma: no cover - depends on the environment

@@ -10,18 +10,25 @@ interval: the line a memo needs under "assumptions".
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..core.constants import INTERVAL_PROB
-from ..core.exceptions import ConfigError
+from ..core.exceptions import ConfigError, DesignWarning, ExtrapolationWarning, InputWarning
 from ..core.forecast import Forecast
 from ..core.laws import mean_loss
 from ..core.priors import PRIOR_PRESETS, is_fixed
+from ._inputs import check_prob
 
-__all__ = ["PriorSensitivity", "prior_predictive", "prior_sensitivity"]
+__all__ = [
+    "PriorSensitivity",
+    "prior_predictive",
+    "prior_sensitivity",
+    "prior_sensitivity_plot_data",
+]
 
 
 def prior_predictive(model, data, *, draws: int = 1000, random_seed: int | None = None, **scales):
@@ -60,11 +67,11 @@ def prior_predictive(model, data, *, draws: int = 1000, random_seed: int | None 
     mean = mean_loss(spec, prior_draws, requested, x=model.x, reference=reference, y_min=y_min)
     rng = np.random.default_rng(random_seed)
     nu = prior_draws["nu"] if "nu" in prior_draws else np.full((1, draws), priors["nu"])
-    noise = prior_draws["sigma"][..., None] * rng.standard_t(
-        np.broadcast_to(nu[..., None], mean.shape)
-    )
+    noise = {"sigma": prior_draws["sigma"][..., None], "nu": nu[..., None]}
     forecast = Forecast.from_draws(
-        mean * np.exp(noise), mean_draws=mean, **{a: requested[a] for a in requested}
+        model.likelihood.random(rng, mean=mean, noise=noise),
+        mean_draws=mean,
+        **{a: requested[a] for a in requested},
     )
     return Forecast(forecast.idata, forecast.scales, law=f"{model.law} prior")
 
@@ -81,22 +88,38 @@ class PriorSensitivity:
         ``shift_in_widths`` (shift over the width of the base interval).
     base, alternative : ScalingLawModel
     alternative_name : str
+    interval_prob : float
+        Mass of the central intervals in the table.
+
+    Examples
+    --------
+    Built by :func:`prior_sensitivity` (a refit, so shown rather than run)::
+
+        ps = prior_sensitivity(model, "literature", params=[7e9], tokens=[1.4e11])
+        ps.table, ps.text, prior_sensitivity_plot_data(ps)
     """
 
     table: pd.DataFrame
     base: object
     alternative: object
     alternative_name: str
+    interval_prob: float = INTERVAL_PROB
+
+    @property
+    def converged(self) -> bool:
+        """Whether the refit under the alternative priors converged."""
+        return bool(self.alternative.diagnostics_.converged)
 
     @property
     def text(self) -> str:
+        """A sentence for memos and notebooks."""
         worst = self.table["shift_in_widths"].abs().max()
         shift = self.table["shift"].abs().max()
         verdict = "barely moves" if worst < 0.1 else "moves" if worst < 0.5 else "moves a lot"
         return (
             f"Under the {self.alternative_name} priors the median forecast {verdict}: by up to "
             f"{shift:.3g} {self.base.loss_unit} ({worst:.0%} of the width of the "
-            f"{self.table.attrs['interval_prob']:.0%} interval)."
+            f"{self.interval_prob:.0%} interval)."
         )
 
 
@@ -116,14 +139,48 @@ def prior_sensitivity(
         A fitted model.
     alternative : str or dict
         A preset (``"weak"``, ``"literature"``) or a dict of prior overrides.
+    hdi_prob : float
+        Mass of the central intervals compared.
     **scales
         Where to compare, as for :meth:`ScalingLawModel.predict`.
+
+    Raises
+    ------
+    NotFittedError
+        ``model`` is not fitted.
+    ConfigError
+        An unknown preset, or priors that are not a preset or a dict of valid priors.
+    DataError
+        Scales the model cannot forecast, or ``hdi_prob`` outside (0, 1). All before the refit:
+        the base forecast is made first, so bad scales fail before any sampling.
+
+    Warns
+    -----
+    ConvergenceWarning
+        The refit under the alternative priors did not converge (once, from its fit).
+
+    Examples
+    --------
+    A refit, so shown rather than run here (``tests/test_checking_slow.py`` runs it)::
+
+        ps = prior_sensitivity(model, "literature", params=[7e9], tokens=[1.4e11])
+        print(ps.text)
     """
     from ..core.model import ScalingLawModel
 
     model._check_fitted("prior_sensitivity")
-    if isinstance(alternative, str) and alternative not in PRIOR_PRESETS:
-        raise ConfigError(f"alternative must be one of {PRIOR_PRESETS} or a dict of priors")
+    hdi_prob = check_prob(hdi_prob, "hdi_prob")
+    if isinstance(alternative, str):
+        if alternative not in PRIOR_PRESETS:
+            raise ConfigError(
+                f"alternative must be one of {PRIOR_PRESETS} or a dict of priors; got "
+                f"{alternative!r}"
+            )
+    elif not isinstance(alternative, Mapping):
+        raise ConfigError(
+            f"alternative must be a preset name {PRIOR_PRESETS} or a dict of priors, e.g. "
+            f"{{'alpha': Prior('Normal', mu=0.34, sigma=0.05)}}; got {type(alternative).__name__}"
+        )
     other = ScalingLawModel(
         model.law,
         x=model.x,
@@ -138,22 +195,70 @@ def prior_sensitivity(
         loss_unit=model.loss_unit,
         extrapolation_error=model.extrapolation_error,
     )
+    other.resolved_priors()  # a bad prior dict fails here, not after sampling
+    # The base forecast first: scales it cannot take fail before the refit samples anything.
+    base = _interval_summary(model, scales, random_seed, hdi_prob)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)  # design warnings: said at fit
+        # Warnings about the runs themselves (design, units) were given when the base model
+        # was fitted to the same runs; the refit's convergence verdict is not silenced.
+        warnings.simplefilter("ignore", DesignWarning)
+        warnings.simplefilter("ignore", InputWarning)
         other.fit(model.data_, random_seed=random_seed)
-    rows = {}
-    for label, fitted in (("base", model), ("alt", other)):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*largest observed")
-            summary = fitted.predict(**scales, random_seed=random_seed).summary(hdi_prob=hdi_prob)
-        rows[label] = summary
-    table = rows["base"][["params", "tokens", "compute"]].copy()
-    for label in ("base", "alt"):
-        suffix = "base" if label == "base" else "alternative"
+    rows = {"base": base, "alternative": _interval_summary(other, scales, random_seed, hdi_prob)}
+    table = base[["params", "tokens", "compute"]].copy()
+    for suffix, summary in rows.items():
         for col in ("median", "lower", "upper"):
-            table[f"{col}_{suffix}"] = rows[label][col]
+            table[f"{col}_{suffix}"] = summary[col]
     table["shift"] = table["median_alternative"] - table["median_base"]
     table["shift_in_widths"] = table["shift"] / (table["upper_base"] - table["lower_base"])
+    # A mirror of the fields for readers of the table alone (report/numbers.py reads it).
     table.attrs.update(interval_prob=hdi_prob, converged=other.diagnostics_.converged)
     name = alternative if isinstance(alternative, str) else "alternative"
-    return PriorSensitivity(table, model, other, name)
+    return PriorSensitivity(table, model, other, name, hdi_prob)
+
+
+def _interval_summary(model, scales, random_seed, hdi_prob) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # The memo's scales usually lie beyond the runs; the user's own forecast says so.
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        forecast = model.predict(**scales, random_seed=random_seed)
+    return forecast.summary(hdi_prob=hdi_prob)
+
+
+def prior_sensitivity_plot_data(result: PriorSensitivity) -> pd.DataFrame:
+    """Median and central interval per scale under both prior sets: the data of the plot.
+
+    :func:`scaling_bayes.report.check_plots.plot_prior_sensitivity` draws this table and
+    nothing else.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scale and prior set: ``scale`` (0, 1, ...), ``compute`` (FLOPs), ``priors``
+        (``"base"`` or the alternative's name), ``median``, ``lower``, ``upper`` (loss).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"compute": [1e21], "median_base": [2.0], "lower_base": [1.9],
+    ...                       "upper_base": [2.1], "median_alternative": [2.05],
+    ...                       "lower_alternative": [1.95], "upper_alternative": [2.15]})
+    >>> data = prior_sensitivity_plot_data(PriorSensitivity(table, None, None, "literature"))
+    >>> data["priors"].tolist()
+    ['base', 'literature']
+    """
+    frames = []
+    for suffix, label in (("base", "base"), ("alternative", result.alternative_name)):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "scale": range(len(result.table)),
+                    "compute": result.table["compute"].to_numpy(),
+                    "priors": label,
+                    "median": result.table[f"median_{suffix}"].to_numpy(),
+                    "lower": result.table[f"lower_{suffix}"].to_numpy(),
+                    "upper": result.table[f"upper_{suffix}"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

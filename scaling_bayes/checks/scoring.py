@@ -33,6 +33,8 @@ from scipy import special, stats
 
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError, InputWarning, format_rows
+from ..core.likelihood import STUDENT_T_LOG_LOSS
+from ._inputs import check_prob
 
 __all__ = [
     "COVERAGE_PROBS",
@@ -70,8 +72,14 @@ def _as_float_array(values, name: str) -> np.ndarray:
         raise DataError(f"{name} must be numeric, got {type(values).__name__}: {err}") from None
 
 
-def _check_observed(observed, name: str = "observed", *, positive: bool = False) -> np.ndarray:
-    """``observed`` as a finite 1-D float array (a scalar becomes one run)."""
+def _check_observed(
+    observed, name: str = "observed", *, positive: bool = False, unit: str = "runs"
+) -> np.ndarray:
+    """``observed`` as a finite 1-D float array (a scalar becomes one value).
+
+    ``positive=True`` also refuses zero and negative values. The Huber baseline checks its
+    scales and losses with this too (``unit="rows"``), so both say the same about bad values.
+    """
     y = _as_float_array(observed, name)
     if y.ndim == 0:
         y = y.reshape(1)
@@ -80,16 +88,21 @@ def _check_observed(observed, name: str = "observed", *, positive: bool = False)
             f"{name} must be a scalar or a 1-D array with one value per run, got shape {y.shape}"
         )
     if y.size == 0:
-        raise DataError(f"{name} is empty; it needs one value per held-out run")
+        raise DataError(f"{name} is empty; it needs one value per run")
+    where = _runs if unit == "runs" else format_rows
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
-        raise DataError(f"{name} must be finite; {_runs(bad)} (0-based) are NaN or infinite")
+        raise DataError(f"{name} must be finite; {where(bad)} (0-based) are NaN or infinite")
     if positive:
         bad = np.flatnonzero(y <= 0)
         if bad.size:
+            hint = (
+                " Pass losses, not log losses or differences."
+                if name in ("observed", "loss", "predicted")
+                else " Pass raw counts or FLOPs."
+            )
             raise DataError(
-                f"{name} must be positive (a loss); {_runs(bad)} (0-based) are zero or "
-                "negative. Pass losses, not log losses or differences."
+                f"{name} must be positive; {where(bad)} (0-based) are zero or negative.{hint}"
             )
     return y
 
@@ -135,15 +148,9 @@ def _pair(draws, observed, *, positive: bool = False) -> tuple[np.ndarray, np.nd
     return _check_draws(draws, y.size, positive=positive), y
 
 
-def _check_prob(prob, name: str = "prob") -> float:
-    try:
-        p = float(prob)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a probability in (0, 1), got {prob!r}") from None
-    if not 0.0 < p < 1.0:
-        hint = f"; did you mean {p / 100:g}?" if 1.0 < p < 100.0 else ""
-        raise DataError(f"{name} must be a probability in (0, 1), got {prob!r}{hint}")
-    return p
+def _bounds(x: np.ndarray, p: float) -> np.ndarray:
+    """Lower and upper bounds of the central ``p`` interval of each column of draws ``x``."""
+    return np.quantile(x, [(1.0 - p) / 2.0, (1.0 + p) / 2.0], axis=0)
 
 
 def _warn_if_unit_slip(x: np.ndarray, y: np.ndarray) -> None:
@@ -270,12 +277,12 @@ def central_interval(draws, prob: float = INTERVAL_PROB) -> tuple[np.ndarray, np
     >>> float(lower[0]), float(upper[0])
     (1.0, 3.0)
     """
-    p = _check_prob(prob)
+    p = check_prob(prob, "prob")
     x = _as_float_array(draws, "draws")
     if x.ndim == 1:
         x = x[:, None]
     x = _check_draws(x, x.shape[-1])
-    lower, upper = np.quantile(x, [(1.0 - p) / 2.0, (1.0 + p) / 2.0], axis=0)
+    lower, upper = _bounds(x, p)
     return lower, upper
 
 
@@ -306,15 +313,15 @@ def interval_coverage(
     [0.5, 0.8, 0.9, 0.95]
     """
     x, y = _pair(draws, observed)
-    level = _check_prob(ci_prob, "ci_prob")
+    level = check_prob(ci_prob, "ci_prob")
     probs = np.atleast_1d(np.asarray(probs, dtype=float))
     if probs.size == 0:
         raise DataError("probs is empty; pass interval masses such as (0.5, 0.9)")
     n = y.size
     rows = []
     for p in probs:
-        p = _check_prob(p, "probs")
-        lower, upper = np.quantile(x, [(1.0 - p) / 2.0, (1.0 + p) / 2.0], axis=0)
+        p = check_prob(p, "probs")
+        lower, upper = _bounds(x, p)
         covered = int(np.sum((lower <= y) & (y <= upper)))
         tail = (1.0 - level) / 2.0
         ci_low = 0.0 if covered == 0 else stats.beta.ppf(tail, covered, n - covered + 1)
@@ -476,14 +483,7 @@ def log_predictive_density_student_t(mu_log, sigma, nu, observed) -> np.ndarray:
     if np.any(dof <= 0):
         raise DataError("nu must be positive (Student-t degrees of freedom)")
     log_y = np.log(y)
-    z = (log_y - mu) / scale
-    log_t = (
-        special.gammaln(0.5 * (dof + 1.0))
-        - special.gammaln(0.5 * dof)
-        - 0.5 * np.log(dof * np.pi)
-        - np.log(scale)
-        - 0.5 * (dof + 1.0) * np.log1p(z * z / dof)
-    )
+    log_t = STUDENT_T_LOG_LOSS.logpdf_link(log_y, mu=mu, noise={"sigma": scale, "nu": dof})
     return special.logsumexp(log_t, axis=0) - np.log(shape[0]) - log_y
 
 
@@ -557,10 +557,10 @@ def score_forecast(
     ['observed', 'median', 'lower', 'upper']
     """
     x, y = _pair(draws, observed)
-    p = _check_prob(prob)
+    p = check_prob(prob, "prob")
     _warn_if_unit_slip(x, y)
     median = np.median(x, axis=0)
-    lower, upper = np.quantile(x, [(1.0 - p) / 2.0, (1.0 + p) / 2.0], axis=0)
+    lower, upper = _bounds(x, p)
     if log_density is None:
         lpd = log_predictive_density(x, y)
     else:
