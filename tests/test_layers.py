@@ -49,7 +49,8 @@ def _imports(path: Path) -> list[tuple[int, str]]:
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("scaling_bayes"):
-                    found.append((node.lineno, alias.name.removeprefix("scaling_bayes").lstrip(".")))
+                    target = alias.name.removeprefix("scaling_bayes").lstrip(".")
+                    found.append((node.lineno, target))
     return found
 
 

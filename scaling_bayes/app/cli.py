@@ -6,22 +6,26 @@
 - ``fit RUNS.csv --law chinchilla --predict params=7e10,tokens=1.4e12 --json``: numbers only.
 
 Exit status: 0 on success, 2 on bad input (the message names the argument or key), 3 when the fit
-did not converge (the memo is still written, fail-closed) unless ``--allow-unconverged``.
+did not converge (the memo is still written, fail-closed) unless ``--allow-unconverged``, 130 when
+interrupted (Ctrl-C; the output folder is left as it was).
+
+Every input is checked before a folder is created or sampling starts
+(:mod:`scaling_bayes.app.preflight`); ``--force`` replaces only a previous review
+(:mod:`scaling_bayes.app.output`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import math
 import sys
-from pathlib import Path
 
 from ..core.exceptions import ConfigError, ScalingBayesError
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_UNCONVERGED = 0, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_UNCONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     except ScalingBayesError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the output folder holds the previous review (or the complete new one "
+            "if it was already in place), never a half-written one",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,14 +58,18 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the whole story on the bundled example")
     demo.add_argument("--out", required=True, help="output folder (created)")
-    demo.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    demo.add_argument(
+        "--force", action="store_true", help="replace the folder if it holds a previous review"
+    )
     demo.add_argument("--allow-unconverged", action="store_true")
     demo.set_defaults(func=_demo)
 
     review = sub.add_parser("review", help="fit + risk + memo from a TOML configuration file")
     review.add_argument("config", help="review configuration (TOML)")
     review.add_argument("--out", required=True, help="output folder (created)")
-    review.add_argument("--force", action="store_true", help="replace the folder if it exists")
+    review.add_argument(
+        "--force", action="store_true", help="replace the folder if it holds a previous review"
+    )
     review.add_argument("--allow-unconverged", action="store_true")
     review.add_argument("--progress", action="store_true", help="show sampling progress")
     review.set_defaults(func=_review)
@@ -80,24 +95,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prepare_out(path: str, force: bool) -> Path:
-    out = Path(path)
-    if out.exists():
-        if not force:
-            raise ConfigError(f"output folder '{out}' exists; pass --force to replace it")
-        if not out.is_dir():
-            raise ConfigError(f"--out '{out}' is a file, not a folder")
-        shutil.rmtree(out)
-    try:
-        out.mkdir(parents=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as err:
-        raise ConfigError(f"cannot write to output folder '{out}': {err}") from err
-    return out
-
-
 def _demo(args) -> int:
     from ..datasets import example_config_path
     from .config import load_config
@@ -116,9 +113,14 @@ def _review(args) -> int:
 def _run(config, args, extra_languages=()) -> int:
     from .review import run_review
 
-    out = _prepare_out(args.out, args.force)
+    # run_review checks the config, the data and --out before it creates anything.
     result = run_review(
-        config, out, progressbar=getattr(args, "progress", False), extra_languages=extra_languages
+        config,
+        args.out,
+        force=args.force,
+        allow_empty=False,
+        progressbar=getattr(args, "progress", False),
+        extra_languages=extra_languages,
     )
     print(result.text)
     if not result.converged and not args.allow_unconverged:
@@ -144,9 +146,15 @@ def _parse_predict(items: list[str]) -> dict[str, list[float]]:
             if name not in ("params", "tokens", "compute"):
                 raise ConfigError(f"--predict names params, tokens or compute; got {name!r}")
             try:
-                scales.setdefault(name, []).append(float(value))
+                number = float(value)
             except ValueError as err:
                 raise ConfigError(f"--predict value for {name} is not a number: {value!r}") from err
+            if not (math.isfinite(number) and number > 0):
+                raise ConfigError(
+                    f"--predict {name}={value.strip()} is not a finite positive number; give raw "
+                    f"counts such as {name}=7e10"
+                )
+            scales.setdefault(name, []).append(number)
     return scales
 
 
@@ -155,7 +163,10 @@ def _fit(args) -> int:
 
     from ..core.data import ScalingData
     from ..core.model import ScalingLawModel
+    from .preflight import check_scales, check_seed
 
+    # Everything is checked before the fit: the seed, the scales to forecast, the data, the law.
+    check_seed(args.seed)
     scales = _parse_predict(args.predict)
     data = ScalingData.from_csv(
         args.csv,
@@ -165,6 +176,8 @@ def _fit(args) -> int:
         loss=args.loss_col,
     )
     model = ScalingLawModel(args.law, x=args.x, progressbar=not args.json)
+    model._check_data(data)
+    check_scales(scales, model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(data, random_seed=args.seed)

@@ -1,8 +1,15 @@
 """The review configuration file: one TOML file describes a whole risk review.
 
-Every key is checked before anything is fitted: unknown keys, missing files, wrong types and
-implausible units each raise a :class:`~scaling_bayes.core.exceptions.ConfigError` that names the
-key (as ``[section].key``) and the expected form. Example (the bundled one is
+Every key is checked before anything is fitted, in one place: the schema below (pydantic v2
+models with ``extra="forbid"`` and no NaN or infinity). Unknown keys, missing files, wrong types,
+NaN or infinite numbers (TOML ``nan``/``inf``), unknown names (law, prior preset, GPU), plan
+names used twice, texts over their limits (:data:`MAX_TITLE`, :data:`MAX_PLAN_NAME`), money in
+two currencies, implausible units and more work than fits in memory
+(:func:`scaling_bayes.decision.check_workload`)
+each raise a :class:`~scaling_bayes.core.exceptions.ConfigError` that names the key (as
+``[section].key``) and the fix. The checks that need the data or the model (columns present,
+prior names, the plans' axes) run in :mod:`scaling_bayes.app.preflight`, still before anything
+is created. Example (the bundled one is
 ``scaling_bayes/datasets/example_review.toml``)::
 
     [data]
@@ -21,9 +28,10 @@ key (as ``[section].key``) and the expected form. Example (the bundled one is
     usd_per_gpu_hour = { dist = "uniform", low = 2.0, high = 4.0 }
     mfu = { dist = "uniform", low = 0.35, high = 0.55 }
     fixed_usd = 300000
+    currency = "USD"              # ISO 4217; [value].currency must be the same (USD by default)
 
     [value]
-    kind = "linear"               # linear | target
+    kind = "linear"               # linear | target (keys of the other kind are refused)
     baseline_loss = 2.6
     usd_per_loss_unit = 1500000
 
@@ -53,63 +61,55 @@ Uncertain inputs are numbers or tables ``{ dist = ..., ... }``: ``uniform`` (``l
 
 from __future__ import annotations
 
+import math
+import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
+from ..core.constants import DEFAULT_CHAINS, DEFAULT_DRAWS
 from ..core.exceptions import ConfigError
+from ..core.units import check_axis_values
 
-__all__ = ["ReviewConfig", "load_config", "parse_config"]
+__all__ = [
+    "MAX_AUTHOR",
+    "MAX_PLANS",
+    "MAX_PLAN_NAME",
+    "MAX_TITLE",
+    "ReviewConfig",
+    "check_work",
+    "load_config",
+    "parse_config",
+]
 
-_SECTIONS = {
-    "data": {"path", "params", "tokens", "compute", "loss", "group"},
-    "model": {
-        "law",
-        "x",
-        "priors",
-        "prior_overrides",
-        "draws",
-        "tune",
-        "chains",
-        "extrapolation_error",
-        "loss_unit",
-    },
-    "cost": {
-        "gpu",
-        "usd_per_gpu_hour",
-        "mfu",
-        "fixed_usd",
-        "power_kw",
-        "pue",
-        "grid_gco2_per_kwh",
-        "usd_per_kwh",
-        "usd_per_tonne_co2e",
-        "currency",
-    },
-    "value": {
-        "kind",
-        "baseline_loss",
-        "usd_per_loss_unit",
-        "floor_at_zero",
-        "target_loss",
-        "usd_if_met",
-        "partial_from",
-        "horizon_years",
-        "discount_rate",
-    },
-    "decision": {"threshold", "seed"},
-    "pilot": {"params", "tokens", "compute", "cost_usd"},
-    "memo": {"title", "author", "language"},
-}
-_REQUIRED = {"data": {"path"}, "value": {"kind"}, "memo": {"title"}}
-_PLAN_KEYS = {"name", "params", "tokens", "compute"}
+#: Longest memo title and author (characters): they head every page and table of the memo.
+MAX_TITLE = 200
+MAX_AUTHOR = 200
+#: Longest plan name (characters): it labels table rows and figure axes.
+MAX_PLAN_NAME = 80
+#: Most candidate plans in one review: the memo shows one row and one panel per plan.
+MAX_PLANS = 100
+#: Largest seed numpy and the samplers take.
+MAX_SEED = 2**32 - 1
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "normal": ("mean", "sd"),
     "lognormal": ("median", "sigma"),
     "triangular": ("low", "mode", "high"),
+}
+_VALUE_KEYS = {
+    "linear": {"baseline_loss", "usd_per_loss_unit", "floor_at_zero"},
+    "target": {"target_loss", "usd_if_met", "partial_from"},
+}
+_VALUE_REQUIRED = {
+    "linear": ("baseline_loss", "usd_per_loss_unit"),
+    "target": ("target_loss", "usd_if_met"),
 }
 
 
@@ -139,6 +139,13 @@ class ReviewConfig:
     def threshold(self) -> float:
         return float(self.decision.get("threshold", 0.0))
 
+    @property
+    def n_draws(self) -> int:
+        """Posterior draws the fit keeps (chains x draws per chain)."""
+        return int(self.model.get("chains", DEFAULT_CHAINS)) * int(
+            self.model.get("draws", DEFAULT_DRAWS)
+        )
+
 
 def load_config(path: str | Path) -> ReviewConfig:
     """Read and validate a review TOML file.
@@ -146,247 +153,516 @@ def load_config(path: str | Path) -> ReviewConfig:
     Raises
     ------
     ConfigError
-        A missing or unreadable file, TOML syntax errors, unknown keys, wrong types or units.
+        A missing or unreadable file, TOML syntax errors, unknown keys, wrong types or units,
+        NaN or infinite numbers, duplicate plan names, over-long texts, too much work.
+
+    Examples
+    --------
+    >>> from scaling_bayes.datasets import example_config_path
+    >>> config = load_config(example_config_path())
+    >>> [p["name"] for p in config.plans][:2], config.threshold
+    (['1B', '3B'], 0.2)
     """
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file '{path}' does not exist")
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise ConfigError(f"config file '{path}' {what}; give the path of a review TOML file")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"'{path}' is not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(f"cannot read config file '{path}': {err}") from err
     return parse_config(raw, base=path.parent, source=path)
 
 
 def parse_config(raw: dict, *, base: Path, source: Path | None = None) -> ReviewConfig:
-    """Validate a config already read into a dict; relative paths resolve against ``base``."""
-    known = set(_SECTIONS) | {"plans"}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown section(s) {', '.join(f'[{u}]' for u in unknown)}; "
-            f"expected {', '.join(f'[{k}]' for k in sorted(known))}"
-        )
-    sections = {}
-    for name, keys in _SECTIONS.items():
-        section = raw.get(name, {} if name not in ("pilot",) else None)
-        if section is None:
-            sections[name] = None
-            continue
-        if not isinstance(section, dict):
-            raise ConfigError(f"[{name}] must be a table of keys, got {type(section).__name__}")
-        bad = sorted(set(section) - keys)
-        if bad:
-            raise ConfigError(
-                f"unknown key(s) {', '.join(f'[{name}].{b}' for b in bad)}; "
-                f"[{name}] takes {', '.join(sorted(keys))}"
-            )
-        missing = sorted(_REQUIRED.get(name, set()) - set(section))
-        if missing:
-            raise ConfigError(f"[{name}] needs {', '.join(f'[{name}].{m}' for m in missing)}")
-        sections[name] = dict(section)
+    """Validate a config already read into a dict; relative paths resolve against ``base``.
 
-    data = sections["data"]
-    _string(data, "data", "path")
-    data_path = (base / data["path"]).resolve()
-    if not data_path.is_file():
-        raise ConfigError(f"[data].path: data file '{data_path}' does not exist")
+    Every check lives in the schema below (pydantic, ``extra="forbid"``, no NaN or infinity);
+    its errors become one :class:`ConfigError` naming ``[section].key`` and the fix.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(f"a review config is a TOML table of sections; got {type(raw).__name__}")
+    try:
+        checked = _Review.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_explain(err)) from None
+    data = _fields(checked.data)
+    try:
+        data_path = (Path(base) / data["path"]).resolve()
+        is_file = data_path.is_file()
+    except (OSError, ValueError) as err:  # a NUL byte, a name too long for the filesystem
+        raise ConfigError(
+            f"[data].path {data['path'][:80]!r} is not a usable path: {err}"
+        ) from None
+    if not is_file:
+        what = "is a folder, not a file" if data_path.is_dir() else "does not exist"
+        raise ConfigError(
+            f"[data].path: data file '{data_path}' {what}; give a CSV path relative to the config"
+        )
     data["path"] = str(data_path)
-    for key in ("params", "tokens", "compute", "loss", "group"):
-        if key in data and not (isinstance(data[key], str) or data[key] is False):
-            raise ConfigError(f"[data].{key} must be a column name (string) or false")
-
-    model = sections["model"]
-    for key in ("law", "x", "priors", "loss_unit"):
-        if key in model:
-            _string(model, "model", key)
-    for key in ("draws", "tune", "chains"):
-        if key in model:
-            _integer(model, "model", key, minimum=1 if key != "tune" else 0)
-    if "extrapolation_error" in model:
-        _number(model, "model", "extrapolation_error", low=0.0, high=1.0, low_ok=True)
-    if "prior_overrides" in model:
-        model["prior_overrides"] = _priors(model["prior_overrides"])
-
-    cost = sections["cost"]
-    for key, value in list(cost.items()):
-        if key in ("gpu", "currency"):
-            _string(cost, "cost", key)
-        else:
-            cost[key] = _uncertain(value, f"[cost].{key}")
-    if "mfu" in cost and isinstance(cost["mfu"], float | int) and cost["mfu"] > 1:
-        raise ConfigError(
-            f"[cost].mfu is {cost['mfu']}; model FLOPs utilisation is a fraction in (0, 1], "
-            "e.g. 0.4 for 40%"
-        )
-
-    value = sections["value"]
-    kind = value.get("kind")
-    if kind not in ("linear", "target"):
-        raise ConfigError(f"[value].kind must be 'linear' or 'target', got {kind!r}")
-    needed = {
-        "linear": ("baseline_loss", "usd_per_loss_unit"),
-        "target": ("target_loss", "usd_if_met"),
-    }
-    for key in needed[kind]:
-        if key not in value:
-            raise ConfigError(f"[value].{key} is required for kind = '{kind}'")
-    for key in ("baseline_loss", "target_loss", "partial_from", "horizon_years", "discount_rate"):
-        if key in value:
-            _number(value, "value", key)
-    for key in ("usd_per_loss_unit", "usd_if_met"):
-        if key in value:
-            value[key] = _uncertain(value[key], f"[value].{key}")
-
-    plans = raw.get("plans")
-    if not isinstance(plans, list) or not plans:
-        raise ConfigError("the config needs at least one [[plans]] entry with params and tokens")
-    checked = []
-    for i, plan in enumerate(plans):
-        where = f"[[plans]] #{i + 1}"
-        if not isinstance(plan, dict):
-            raise ConfigError(f"{where} must be a table")
-        bad = sorted(set(plan) - _PLAN_KEYS)
-        if bad:
-            raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(bad)}; plans take {sorted(_PLAN_KEYS)}"
-            )
-        for key in ("params", "tokens", "compute"):
-            if key in plan:
-                _number(plan, where, key, low=0.0)
-        if "params" in plan and plan["params"] < 1e3:
-            raise ConfigError(
-                f"{where}: params = {plan['params']} looks like billions; give raw counts "
-                f"(e.g. {plan['params']:g}e9)"
-            )
-        if not ({"params", "tokens"} <= set(plan) or "compute" in plan):
-            raise ConfigError(f"{where} needs params and tokens, or compute")
-        checked.append(dict(plan))
-
-    decision = sections["decision"]
-    if "threshold" in decision:
-        _number(decision, "decision", "threshold")
-        if abs(decision["threshold"]) > 5:
-            raise ConfigError(
-                f"[decision].threshold = {decision['threshold']} looks like a percentage; give "
-                "the ROI threshold as a fraction (0.2 for 20%)"
-            )
-    if "seed" in decision:
-        _integer(decision, "decision", "seed", minimum=0)
-
-    pilot = sections["pilot"]
-    if pilot is not None:
-        for key in pilot:
-            _number(pilot, "pilot", key, low=0.0)
-
-    memo = sections["memo"]
-    for key in ("title", "author", "language"):
-        if key in memo:
-            _string(memo, "memo", key)
-    if memo.get("language", "en") not in ("en", "ja"):
-        raise ConfigError(f"[memo].language must be 'en' or 'ja', got {memo['language']!r}")
-
     return ReviewConfig(
-        source=source or base,
+        source=source or Path(base),
         data=data,
-        model=model,
-        cost=cost,
-        value=value,
-        plans=checked,
-        decision=decision,
-        pilot=pilot,
-        memo=memo,
+        model=_fields(checked.model),
+        cost=_fields(checked.cost),
+        value=_fields(checked.value),
+        plans=[_fields(p) for p in checked.plans],
+        decision=_fields(checked.decision),
+        pilot=None if checked.pilot is None else _fields(checked.pilot),
+        memo=_fields(checked.memo),
     )
 
 
-# ---------------------------------------------------------------------- field checks
-def _string(section: dict, name: str, key: str) -> None:
-    if not isinstance(section[key], str) or not section[key]:
-        raise ConfigError(f"[{name}].{key} must be a non-empty string, got {section[key]!r}")
+def check_work(n_plans: int, n_draws: int) -> None:
+    """Refuse a review whose scale comparison is too large, before anything runs.
 
+    Two limits: at most :data:`MAX_PLANS` candidates (the memo shows one row and one panel per
+    plan), and the memory of the joint draws, checked by
+    :func:`scaling_bayes.decision.check_workload` (the one place that estimates it).
 
-def _integer(section: dict, name: str, key: str, minimum: int) -> None:
-    value = section[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"[{name}].{key} must be an integer >= {minimum}, got {value!r}")
+    Examples
+    --------
+    >>> check_work(5, 8000)
+    >>> check_work(20_000, 8000)
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.ConfigError: 20000 plans: a review compares at most 100 ...
+    """
+    from ..decision import check_workload
 
-
-def _number(
-    section: dict, name: str, key: str, low: float | None = None, high=None, low_ok=False
-) -> None:
-    """Check a number; ``low`` is an exclusive lower bound unless ``low_ok``."""
-    value = section[key]
-    label = name if name.startswith("[") else f"[{name}]"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{label}.{key} must be a number, got {value!r}")
-    if low is not None and (value < low or (value == low and not low_ok)):
-        word = "at least" if low_ok else "greater than"
-        raise ConfigError(f"{label}.{key} must be {word} {low:g}, got {value!r}")
-    if high is not None and value >= high:
-        raise ConfigError(f"{label}.{key} must be below {high:g}, got {value!r}")
-    section[key] = float(value)
-
-
-def _uncertain(value, where: str):
-    """A number, or a ``{dist = ...}`` table turned into a frozen scipy.stats distribution."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{where} must be a number or a distribution table, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, dict) or "dist" not in value:
+    if n_plans > MAX_PLANS:
         raise ConfigError(
-            f'{where} must be a number or a table like {{ dist = "uniform", low = 2, high = 4 }}'
+            f"{n_plans} plans: a review compares at most {MAX_PLANS} [[plans]] (one row and one "
+            "panel of the memo each); keep the candidates the board chooses among and review "
+            "other sets separately"
+        )
+    check_workload(n_plans, n_draws)
+
+
+# ---------------------------------------------------------------------- field checks
+def _fields(section: BaseModel) -> dict:
+    """The keys the user gave, with their checked values (scipy distributions kept as is)."""
+    return {k: getattr(section, k) for k in section.model_fields_set}
+
+
+def _text(value, limit: int, *, empty_ok: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f" must be a string, got {value!r}")
+    if not value.strip() and not empty_ok:
+        raise ValueError(" must be a non-empty string")
+    if len(value) > limit:
+        raise ValueError(f" is {len(value)} characters long; keep it to at most {limit}")
+    bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise ValueError(
+            f" contains a line break or control character ({bad[0]!r}); write it on one line"
+        )
+    return value
+
+
+def _short_text(limit: int, empty_ok: bool = False):
+    return BeforeValidator(lambda v: _text(v, limit, empty_ok=empty_ok))
+
+
+def _column(value):
+    if value is False:
+        return False
+    if not isinstance(value, str) or not value:
+        raise ValueError(f" must be a column name (string) or false, got {value!r}")
+    return _text(value, 200)
+
+
+def _finite(value, what: str = "") -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{what} must be a finite number, got {value!r}; TOML nan and inf are not amounts"
+        )
+    return float(value)
+
+
+def _uncertain(value):
+    """A number, or a ``{dist = ...}`` table turned into a frozen scipy.stats distribution."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _finite(value)
+    if not isinstance(value, dict) or "dist" not in value:
+        raise ValueError(
+            f' must be a number or a table like {{ dist = "uniform", low = 2, high = 4 }}, '
+            f"got {value!r}"
         )
     kind = value["dist"]
-    if kind not in _DISTRIBUTIONS:
-        raise ConfigError(f"{where}: dist must be one of {', '.join(_DISTRIBUTIONS)}, got {kind!r}")
+    if not isinstance(kind, str) or kind not in _DISTRIBUTIONS:
+        raise ValueError(f": dist must be one of {', '.join(_DISTRIBUTIONS)}, got {kind!r}")
     wanted = _DISTRIBUTIONS[kind]
     given = set(value) - {"dist"}
     if given != set(wanted):
-        raise ConfigError(
-            f"{where}: a {kind} distribution takes {', '.join(wanted)}; got {sorted(given)}"
-        )
-    p = {}
-    for key in wanted:
-        if isinstance(value[key], bool) or not isinstance(value[key], int | float):
-            raise ConfigError(f"{where}.{key} must be a number, got {value[key]!r}")
-        p[key] = float(value[key])
+        raise ValueError(f": a {kind} distribution takes {', '.join(wanted)}; got {sorted(given)}")
+    p = {key: _finite(value[key], f".{key}") for key in wanted}
     if kind == "uniform":
         if not p["low"] < p["high"]:
-            raise ConfigError(f"{where}: low must be below high")
+            raise ValueError(": low must be below high")
         return stats.uniform(loc=p["low"], scale=p["high"] - p["low"])
     if kind == "normal":
         if p["sd"] <= 0:
-            raise ConfigError(f"{where}.sd must be positive")
+            raise ValueError(".sd must be positive")
         return stats.norm(loc=p["mean"], scale=p["sd"])
     if kind == "lognormal":
         if p["median"] <= 0 or p["sigma"] <= 0:
-            raise ConfigError(f"{where}: median and sigma must be positive")
+            raise ValueError(": median and sigma must be positive")
         return stats.lognorm(s=p["sigma"], scale=p["median"])
     if not p["low"] <= p["mode"] <= p["high"] or p["low"] == p["high"]:
-        raise ConfigError(f"{where}: triangular needs low <= mode <= high with low < high")
+        raise ValueError(": triangular needs low <= mode <= high with low < high")
     width = p["high"] - p["low"]
     return stats.triang(c=(p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
+
+
+def _leaves_finite(value, where: str) -> None:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int | float) and not math.isfinite(value):
+        raise ValueError(f"{where} must be a finite number, got {value!r}")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _leaves_finite(v, f"{where}.{k}")
+    if isinstance(value, list):
+        for v in value:
+            _leaves_finite(v, where)
 
 
 def _priors(raw) -> dict:
     from pymc_extras.prior import Prior
 
     if not isinstance(raw, dict):
-        raise ConfigError("[model].prior_overrides must be a table of parameter = { dist = ... }")
+        raise ValueError(" must be a table of parameter = { dist = ... }")
     out = {}
     for name, spec in raw.items():
-        where = f"[model].prior_overrides.{name}"
+        where = f".{name}"
         if isinstance(spec, int | float) and not isinstance(spec, bool):
-            out[name] = float(spec)
+            out[name] = _finite(spec, where)
             continue
-        if not isinstance(spec, dict) or "dist" not in spec:
-            raise ConfigError(
+        if not isinstance(spec, dict) or not isinstance(spec.get("dist"), str):
+            raise ValueError(
                 f'{where} must be a table like {{ dist = "LogNormal", mu = -1.1, sigma = 0.3 }}'
             )
+        _leaves_finite(spec, where)
         kwargs = {k: v for k, v in spec.items() if k != "dist"}
         try:
             out[name] = Prior(spec["dist"], **kwargs)
         except Exception as err:  # pymc_extras raises several types for bad distributions
-            raise ConfigError(f"{where}: {err}") from err
+            raise ValueError(f"{where}: {err}") from err
     return out
+
+
+def _gpu(value):
+    from ..decision.cost import GPU_SPECS
+
+    if not isinstance(value, str) or value not in GPU_SPECS:
+        raise ValueError(f" must be one of {', '.join(GPU_SPECS)}, got {value!r}")
+    return value
+
+
+def _currency(value):
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        raise ValueError(f" must be an ISO 4217 code such as 'USD', 'EUR' or 'JPY', got {value!r}")
+    return value
+
+
+def _law(value):
+    from ..core.laws import LAWS
+
+    if not isinstance(value, str) or value not in LAWS:
+        raise ValueError(f" must be one of {', '.join(repr(k) for k in LAWS)}, got {value!r}")
+    return value
+
+
+def _preset(value):
+    from ..core.priors import PRIOR_PRESETS
+
+    if not isinstance(value, str) or value not in PRIOR_PRESETS:
+        raise ValueError(
+            f" must be one of {', '.join(repr(k) for k in PRIOR_PRESETS)}, got {value!r}"
+        )
+    return value
+
+
+def _mfu(value):
+    checked = _uncertain(value)
+    if isinstance(checked, float) and not 0 < checked <= 1:
+        raise ValueError(
+            f" is {value}; model FLOPs utilisation is a fraction in (0, 1], e.g. 0.4 for 40%"
+        )
+    return checked
+
+
+def _threshold(value):
+    checked = _finite(value)
+    if abs(checked) > 5:
+        raise ValueError(
+            f" = {checked} looks like a percentage; give the ROI threshold as a fraction "
+            "(0.2 for 20%)"
+        )
+    return checked
+
+
+def _raw_count(axis: str):
+    """A scale in raw counts, checked by the same unit rules as data and plans (core/units.py)."""
+
+    def check(value):
+        checked = _finite(value)
+        errors = [
+            p.message
+            for p in check_axis_values(axis, [checked], where="the config")
+            if p.severity == "error"
+        ]
+        if errors:
+            raise ValueError(f" = {checked:g}: " + "; ".join(errors))
+        return checked
+
+    return BeforeValidator(check)
+
+
+Finite = Annotated[float, BeforeValidator(_finite)]
+Uncertain = Annotated[Any, BeforeValidator(_uncertain)]
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+
+class _Section(BaseModel):
+    model_config = _STRICT
+
+
+class _Data(_Section):
+    path: Annotated[str, _short_text(4096)]
+    params: Annotated[Any, BeforeValidator(_column)] = "params"
+    tokens: Annotated[Any, BeforeValidator(_column)] = "tokens"
+    compute: Annotated[Any, BeforeValidator(_column)] = None
+    loss: Annotated[Any, BeforeValidator(_column)] = "loss"
+    group: Annotated[Any, BeforeValidator(_column)] = None
+
+
+class _Model(_Section):
+    law: Annotated[str, BeforeValidator(_law)] = "chinchilla"
+    x: Literal["params", "tokens", "compute"] | None = None
+    priors: Annotated[str, BeforeValidator(_preset)] = "weak"
+    prior_overrides: Annotated[dict, BeforeValidator(_priors)] = Field(default_factory=dict)
+    draws: int = Field(default=DEFAULT_DRAWS, ge=1, le=100_000)
+    tune: int = Field(default=1000, ge=0, le=100_000)
+    chains: int = Field(default=DEFAULT_CHAINS, ge=1, le=64)
+    extrapolation_error: float = Field(default=0.0, ge=0.0, lt=1.0)
+    loss_unit: Annotated[str, _short_text(40)] = "nats/token"
+
+
+class _Cost(_Section):
+    gpu: Annotated[str, BeforeValidator(_gpu)] = "H100"
+    usd_per_gpu_hour: Uncertain = None
+    mfu: Annotated[Any, BeforeValidator(_mfu)] = None
+    fixed_usd: Uncertain = None
+    power_kw: Uncertain = None
+    pue: Uncertain = None
+    grid_gco2_per_kwh: Uncertain = None
+    usd_per_kwh: Uncertain = None
+    usd_per_tonne_co2e: Uncertain = None
+    currency: Annotated[str, BeforeValidator(_currency)] = "USD"
+
+
+class _Value(_Section):
+    kind: Literal["linear", "target"]
+    baseline_loss: float = Field(default=None, gt=0)
+    usd_per_loss_unit: Uncertain = None
+    floor_at_zero: bool = False
+    target_loss: float = Field(default=None, gt=0)
+    usd_if_met: Uncertain = None
+    partial_from: float = Field(default=None, gt=0)
+    horizon_years: float = Field(default=None, gt=0, le=100)
+    discount_rate: float = Field(default=None, ge=0, lt=1)
+    currency: Annotated[str, BeforeValidator(_currency)] = "USD"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_of_kind(cls, raw):
+        kind = raw.get("kind") if isinstance(raw, dict) else None
+        if not isinstance(kind, str) or kind not in _VALUE_KEYS:
+            return raw  # the Literal reports the bad kind
+        other = "target" if kind == "linear" else "linear"
+        stray = sorted(set(raw) & _VALUE_KEYS[other])
+        if stray:
+            raise ValueError(
+                f".{stray[0]} belongs to kind = '{other}'; with kind = '{kind}' remove it "
+                f"(kind = '{kind}' takes {', '.join(sorted(_VALUE_KEYS[kind]))})"
+            )
+        for key in _VALUE_REQUIRED[kind]:
+            if key not in raw:
+                raise ValueError(f".{key} is required for kind = '{kind}'")
+        return raw
+
+
+class _Plan(_Section):
+    name: Annotated[str, _short_text(MAX_PLAN_NAME)] = None
+    params: Annotated[float, _raw_count("params")] = None
+    tokens: Annotated[float, _raw_count("tokens")] = None
+    compute: Annotated[float, _raw_count("compute")] = None
+
+    @model_validator(mode="after")
+    def _has_scale(self):
+        given = self.model_fields_set
+        if not ({"params", "tokens"} <= given or "compute" in given):
+            raise ValueError(" needs params and tokens, or compute")
+        return self
+
+
+class _Decision(_Section):
+    threshold: Annotated[float, BeforeValidator(_threshold)] = 0.0
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+
+
+class _Pilot(_Section):
+    params: Annotated[float, _raw_count("params")] = None
+    tokens: Annotated[float, _raw_count("tokens")] = None
+    compute: Annotated[float, _raw_count("compute")] = None
+    cost_usd: float = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _has_scale(self):
+        if not set(self.model_fields_set) - {"cost_usd"}:
+            raise ValueError(" needs the pilot's scale: params and tokens, or compute")
+        return self
+
+
+class _Memo(_Section):
+    title: Annotated[str, _short_text(MAX_TITLE)]
+    author: Annotated[str, _short_text(MAX_AUTHOR, empty_ok=True)] = ""
+    language: Literal["en", "ja"] = "en"
+
+
+class _Review(_Section):
+    data: _Data
+    model: _Model = Field(default_factory=_Model)
+    cost: _Cost = Field(default_factory=_Cost)
+    value: _Value
+    plans: list[_Plan] = Field(min_length=1)
+    decision: _Decision = Field(default_factory=_Decision)
+    pilot: _Pilot | None = None
+    memo: _Memo
+
+    @model_validator(mode="after")
+    def _across_sections(self):
+        if self.cost.currency != self.value.currency:
+            raise ValueError(
+                f"[cost].currency is {self.cost.currency!r} but [value].currency is "
+                f"{self.value.currency!r} (USD when not given); give both the same ISO 4217 code"
+            )
+        seen: dict = {}
+        for i, plan in enumerate(self.plans, start=1):
+            keys = [("name", plan.name)] if plan.name is not None else []
+            keys.append(("scale", (plan.params, plan.tokens, plan.compute)))
+            for kind, key in keys:
+                if (kind, key) in seen:
+                    what = f"name {plan.name!r}" if kind == "name" else "scale"
+                    raise ValueError(
+                        f"[[plans]] #{i} has the same {what} as #{seen[(kind, key)]}; give each "
+                        "plan its own name and scale"
+                    )
+                seen[(kind, key)] = i
+        try:
+            check_work(len(self.plans), self.model.chains * self.model.draws)
+        except ConfigError as err:
+            raise ValueError(str(err)) from None
+        return self
+
+
+# ---------------------------------------------------------------------- messages
+_SECTION_KEYS = {
+    name: sorted(model.model_fields)
+    for name, model in (
+        ("data", _Data),
+        ("model", _Model),
+        ("cost", _Cost),
+        ("value", _Value),
+        ("decision", _Decision),
+        ("pilot", _Pilot),
+        ("memo", _Memo),
+        ("plans", _Plan),
+    )
+}
+
+
+def _where(loc: tuple) -> str:
+    """``("plans", 2, "params")`` -> ``[[plans]] #3.params``; ``("cost", "mfu")`` -> ``[cost].mfu``.
+
+    Examples
+    --------
+    >>> _where(("plans", 2, "params")), _where(("cost", "mfu"))
+    ('[[plans]] #3.params', '[cost].mfu')
+    """
+    if not loc:
+        return "the config"
+    parts = [p for p in loc if isinstance(p, int | str)]
+    if parts[0] == "plans":
+        text = "[[plans]]"
+        if len(parts) > 1 and isinstance(parts[1], int):
+            text += f" #{parts[1] + 1}"
+            parts = parts[2:]
+        else:
+            parts = parts[1:]
+    else:
+        text = f"[{parts[0]}]"
+        parts = parts[1:]
+    return text + "".join(f".{p}" for p in parts)
+
+
+def _explain(err: ValidationError) -> str:
+    """One sentence per problem, naming ``[section].key`` and the fix (first three problems)."""
+    lines = [_explain_one(e) for e in err.errors()[:3]]
+    return "; ".join(dict.fromkeys(lines))
+
+
+def _explain_one(e: dict) -> str:
+    loc, kind, given, ctx = e["loc"], e["type"], e.get("input"), e.get("ctx") or {}
+    where = _where(loc)
+    if kind == "extra_forbidden":
+        if len(loc) == 1:
+            known = ", ".join(f"[{k}]" for k in sorted(_Review.model_fields))
+            return f"unknown section(s) [{loc[0]}]; expected {known}"
+        section = loc[0]
+        keys = _SECTION_KEYS.get(section, [])
+        label = "plans" if section == "plans" else f"[{section}]"
+        return f"unknown key(s) {where}; {label} take(s) {', '.join(keys)}"
+    if kind == "missing":
+        if len(loc) == 1 and loc[0] == "plans":
+            return "the config needs at least one [[plans]] entry with params and tokens"
+        if len(loc) == 1:
+            return f"the config needs a [{loc[0]}] section (see the example review config)"
+        return f"[{loc[0]}] needs {where}"
+    if kind == "value_error":
+        msg = str(ctx.get("error", e["msg"])) or "is not valid"
+        if msg.startswith(("[", "unknown", "the ")) or msg[0].isdigit():
+            return msg
+        return f"{where}{msg}" if msg.startswith((".", ":", " ")) else f"{where}: {msg}"
+    if kind in ("int_type", "int_from_float", "int_parsing"):
+        return f"{where} must be an integer, got {given!r}"
+    if kind in ("float_type", "float_parsing"):
+        return f"{where} must be a number, got {given!r}"
+    if kind == "finite_number":
+        return f"{where} must be a finite number, got {given!r}; TOML nan and inf are not amounts"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{where} must be true or false, got {given!r}"
+    if kind in ("string_type",):
+        return f"{where} must be a string, got {given!r}"
+    if kind == "literal_error":
+        return f"{where} must be {ctx.get('expected')}, got {given!r}"
+    bounds = {
+        "greater_than": ("greater than", "gt"),
+        "greater_than_equal": ("at least", "ge"),
+        "less_than": ("below", "lt"),
+        "less_than_equal": ("at most", "le"),
+    }
+    if kind in bounds:
+        word, key = bounds[kind]
+        return f"{where} must be {word} {ctx.get(key)}, got {given!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"{where} must be a table of keys, got {type(given).__name__}"
+    if kind in ("list_type", "too_short"):
+        return f"{where} must be a list of [[plans]] tables with at least one entry"
+    return f"{where}: {e['msg']}"

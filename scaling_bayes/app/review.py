@@ -1,26 +1,38 @@
 """A whole risk review from one configuration: fit, forecast, ROI ladder, pilot value, memo.
 
 :func:`run_review` is what ``scaling-bayes review config.toml --out review/`` and
-``scaling-bayes demo`` run. It writes to ``out``:
+``scaling-bayes demo`` run. Everything it was given is checked first
+(:func:`~scaling_bayes.app.preflight.preflight_review` and
+:func:`~scaling_bayes.app.output.check_target`); only then is the review built, in a hidden
+sibling of ``out`` that is moved into place when complete (:mod:`scaling_bayes.app.output`).
+``out`` then holds:
 
 - ``memo.html`` (self-contained, prints to PDF) and ``memo.md`` with its figures;
 - ``numbers.json``: every figure the memo states; ``numbers.csv`` (spreadsheet-safe);
-- ``ladder.csv``, ``posterior_summary.csv``, ``diagnostics.txt``, ``model.nc`` (the fit).
+- ``ladder.csv``, ``posterior_summary.csv``, ``diagnostics.txt``, ``model.nc`` (the fit);
+- ``manifest.json``, written last: every file's size and SHA-256, the package version and
+  whether the fit converged.
 
-If the fit did not converge the memo says so at the top and withholds its headline
-probability; the command line then exits non-zero unless ``--allow-unconverged``.
+Every table and JSON file is written by :mod:`scaling_bayes.report.export`: formula-safe cells,
+a ``converged`` column or field. If the fit did not converge the memo says so at the top and
+withholds its decision numbers, and so do ``ladder.csv`` and ``numbers.json``/``numbers.csv``;
+the command line then exits non-zero unless ``--allow-unconverged``.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.exceptions import ConfigError
 from .config import ReviewConfig
+from .output import Staging, check_target
+from .preflight import build_inputs, preflight_review
 
-__all__ = ["ReviewResult", "run_review"]
+__all__ = ["ReviewResult", "build_inputs", "run_review"]
+
+_LANGUAGES = ("en", "ja")
 
 
 @dataclass(frozen=True)
@@ -33,69 +45,66 @@ class ReviewResult:
     numbers: dict = field(default_factory=dict)
 
 
-def build_inputs(config: ReviewConfig):
-    """The data, model, plans and value objects a config describes (nothing fitted yet)."""
-    from ..core.data import ScalingData
-    from ..core.model import ScalingLawModel
-    from ..decision import ComputeCost, Investment, LinearValue, TargetValue
-
-    columns = {
-        key: (None if config.data.get(key) is False else config.data.get(key, default))
-        for key, default in (
-            ("params", "params"),
-            ("tokens", "tokens"),
-            ("compute", None),
-            ("loss", "loss"),
-            ("group", None),
-        )
-    }
-    data = ScalingData.from_csv(config.data_path, **columns)
-    model_args = dict(config.model)
-    overrides = model_args.pop("prior_overrides", None)
-    preset = model_args.pop("priors", "weak")
-    model = ScalingLawModel(
-        model_args.pop("law", "chinchilla"),
-        priors=overrides if overrides else preset,
-        prior_preset=preset,
-        progressbar=False,
-        **model_args,
-    )
-    cost = ComputeCost(**config.cost)
-    value_args = {k: v for k, v in config.value.items() if k != "kind"}
-    value_cls = LinearValue if config.value["kind"] == "linear" else TargetValue
-    value = value_cls(**value_args)
-    plans = [
-        Investment(
-            params=p.get("params"),
-            tokens=p.get("tokens"),
-            compute=p.get("compute"),
-            cost=cost,
-            value=value,
-            name=p.get("name"),
-        )
-        for p in config.plans
-    ]
-    return data, model, plans
-
-
 def run_review(
     config: ReviewConfig,
-    out: Path,
+    out,
     *,
+    force: bool = False,
     progressbar: bool = False,
     extra_languages: tuple[str, ...] = (),
+    allow_empty: bool = True,
 ) -> ReviewResult:
-    """Run the review a config describes and write its outputs to ``out`` (which must exist).
+    """Run the review a config describes and write its outputs to the folder ``out``.
 
-    ``extra_languages`` writes the memo again in those languages (``memo_ja.html``, ...), with
-    the same numbers.
+    Parameters
+    ----------
+    config : ReviewConfig
+        From :func:`~scaling_bayes.app.config.load_config`.
+    out : str or Path
+        The output folder: new, empty, or (with ``force``) a previous review to replace.
+    force : bool
+        Replace a previous review in ``out`` (never a folder that is not one; see
+        :func:`~scaling_bayes.app.output.check_target`).
+    extra_languages : tuple of str
+        Write the memo again in these languages (``memo_ja.html``, ...), with the same numbers.
+    allow_empty : bool
+        Accept an existing empty ``out`` without ``force``.
+
+    Raises
+    ------
+    ConfigError, DataError
+        Before any folder is created or any sampling starts.
     """
+    extra = tuple(extra_languages)
+    bad = [x for x in extra if x not in _LANGUAGES]
+    if bad:
+        raise ConfigError(f"extra_languages takes 'en' and 'ja'; got {bad}")
+    inputs = preflight_review(config)
+    target = check_target(
+        out, force=force, protect=(config.source, config.data_path), allow_empty=allow_empty
+    )
+    with Staging(target) as stage:
+        text, converged, numbers = _write_review(config, inputs, stage.path, progressbar, extra)
+        try:
+            stage.commit(converged=converged)
+        except OSError as err:
+            raise ConfigError(f"cannot move the review into '{target}': {err}") from err
+    lines = [text, f"Memo and tables written to {target}"]
+    if stage.leftover is not None:
+        left, err = stage.leftover
+        lines.append(f"warning: the previous review was moved to '{left}' but not deleted ({err})")
+    files = sorted(target.iterdir())
+    return ReviewResult(converged, "\n".join(lines), files, numbers)
+
+
+def _write_review(config, inputs, out: Path, progressbar: bool, extra: tuple[str, ...]):
+    """Fit, compute and write every file of the review into ``out`` (the staging folder)."""
     from ..checks.prior_checks import prior_sensitivity
     from ..decision import compare_scales, evsi_pilot
     from ..report import RiskMemo
+    from ..report.export import decision_columns, write_csv, write_json
 
-    out = Path(out)
-    data, model, plans = build_inputs(config)
+    data, model, plans = inputs.data, inputs.model, inputs.plans
     seed = config.seed
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -115,7 +124,7 @@ def run_review(
         alternative = "literature" if model.priors in (None, "weak") else "weak"
         sensitivity = prior_sensitivity(model, alternative, random_seed=seed, **scales)
         language = config.memo.get("language", "en")
-        for lang in (language, *[x for x in extra_languages if x != language]):
+        for lang in (language, *[x for x in extra if x != language]):
             memo = RiskMemo(
                 model,
                 ladder,
@@ -131,32 +140,37 @@ def run_review(
             memo.to_html(out / f"{stem}.html")
             memo.to_markdown(out / f"{stem}.md")
             if lang == language:
-                memo.to_csv(out / "numbers.csv")
                 numbers = memo.numbers
-    (out / "numbers.json").write_text(
-        json.dumps(numbers, indent=2, default=str, ensure_ascii=False)
+                numbers_table = memo.numbers_table
+                memo_converged = memo.converged
+    report = model.diagnostics()
+    converged = bool(report.converged and memo_converged)
+    write_csv(numbers_table, out / "numbers.csv", converged=converged)
+    write_json(numbers, out / "numbers.json", converged=converged)
+    write_csv(
+        ladder.table,
+        out / "ladder.csv",
+        converged=converged,
+        withhold=decision_columns(ladder.table),
     )
-    ladder.table.to_csv(out / "ladder.csv", index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # already recorded above
-        model.summary().to_csv(out / "posterior_summary.csv")
-    report = model.diagnostics()
-    (out / "diagnostics.txt").write_text(report.text + "\n")
+        summary = model.summary().rename_axis("parameter")
+    write_csv(summary, out / "posterior_summary.csv", converged=converged, index=True)
+    (out / "diagnostics.txt").write_text(report.text + "\n", encoding="utf-8")
     model.save(out / "model.nc")
     messages = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     lines = [
         f"Fitted {model.law_spec.formula} to {data.n_runs} runs from {data.source} "
         f"({model.sampler_}, {model.fit_seconds_:.1f} s).",
         report.text,
-        ladder.text if report.converged else "Headline withheld: the fit did not converge.",
+        ladder.text if converged else "Headline withheld: the fit did not converge.",
     ]
-    if pilot is not None and report.converged:
+    if pilot is not None and converged:
         lines.append(pilot.text)
     lines.append(sensitivity.text)
     lines += [f"warning: {m}" for m in messages]
-    lines.append(f"Memo and tables written to {out.resolve()}")
-    files = sorted(p for p in out.iterdir())
-    return ReviewResult(report.converged, "\n".join(lines), files, numbers)
+    return "\n".join(lines), converged, numbers
 
 
 def _plan_scales(model, plans) -> dict:

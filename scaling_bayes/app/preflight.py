@@ -1,0 +1,193 @@
+"""Pre-flight: everything a review, a fit or the demo was given is checked before anything runs.
+
+The configuration file is checked by :mod:`scaling_bayes.app.config` (types, finite numbers,
+known names, units, text lengths, currencies, the amount of work). :func:`preflight_review`
+then builds every object the review needs (the runs read from the CSV, the model, the cost and
+value models, the plans, the pilot) and checks them against each other: the data hold the
+columns the law uses, the prior overrides name the law's parameters, every plan and the pilot
+have the axes the law forecasts on. Only then may a folder be created or sampling start; each
+refusal is a :class:`~scaling_bayes.core.exceptions.ConfigError` (or the data layer's
+``DataError``) naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from ..core.exceptions import ConfigError, ScalingBayesError
+from ..core.units import validate_scales
+from .config import ReviewConfig, check_work
+
+__all__ = ["ReviewInputs", "build_inputs", "check_scales", "check_seed", "preflight_review"]
+
+
+@dataclass(frozen=True)
+class ReviewInputs:
+    """The checked objects a review runs on (nothing fitted yet)."""
+
+    data: object
+    model: object
+    plans: list
+
+
+@contextlib.contextmanager
+def _section(where: str):
+    """Re-raise a constructor's complaint as a ConfigError that names the config section."""
+    try:
+        yield
+    except ScalingBayesError as err:
+        if str(err).startswith(where):
+            raise ConfigError(str(err)) from err
+        raise ConfigError(f"{where}: {err}") from err
+    except (TypeError, ValueError, OverflowError) as err:
+        raise ConfigError(f"{where}: {err}") from err
+
+
+def build_inputs(config: ReviewConfig):
+    """The data, model and plans a config describes (nothing fitted yet).
+
+    Returns ``(data, model, plans)``. Errors name the config section they come from.
+    """
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
+    from ..decision import ComputeCost, Investment, LinearValue, TargetValue
+
+    columns = {
+        key: (None if config.data.get(key) is False else config.data.get(key, default))
+        for key, default in (
+            ("params", "params"),
+            ("tokens", "tokens"),
+            ("compute", None),
+            ("loss", "loss"),
+            ("group", None),
+        )
+    }
+    with _section("[data]"):
+        data = ScalingData.from_csv(config.data_path, **columns)
+    model_args = dict(config.model)
+    overrides = model_args.pop("prior_overrides", None)
+    preset = model_args.pop("priors", "weak")
+    with _section("[model]"):
+        model = ScalingLawModel(
+            model_args.pop("law", "chinchilla"),
+            priors=overrides if overrides else preset,
+            prior_preset=preset,
+            progressbar=False,
+            **model_args,
+        )
+    with _section("[cost]"):
+        cost = ComputeCost(**config.cost)
+    value_args = {k: v for k, v in config.value.items() if k != "kind"}
+    value_cls = LinearValue if config.value["kind"] == "linear" else TargetValue
+    with _section("[value]"):
+        value = value_cls(**value_args)
+    plans = []
+    for i, p in enumerate(config.plans, start=1):
+        with _section(f"[[plans]] #{i}"):
+            plans.append(
+                Investment(
+                    params=p.get("params"),
+                    tokens=p.get("tokens"),
+                    compute=p.get("compute"),
+                    cost=cost,
+                    value=value,
+                    name=p.get("name"),
+                )
+            )
+    return data, model, plans
+
+
+def preflight_review(config: ReviewConfig) -> ReviewInputs:
+    """Check a whole review before anything is created or sampled; return its inputs.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``[section].key`` (or ``[[plans]] #i``) and the fix.
+    """
+    if not isinstance(config, ReviewConfig):
+        raise ConfigError(
+            f"run_review needs a ReviewConfig from load_config(path); got {type(config).__name__}"
+        )
+    check_work(len(config.plans), config.n_draws)
+    data, model, plans = build_inputs(config)
+    with _section("[data]"):
+        model._check_data(data)
+    with _section("[model].prior_overrides"):
+        model.resolved_priors()
+    for i, plan in enumerate(plans, start=1):
+        _check_plan_axes(model, plan, f"[[plans]] #{i}")
+    if config.pilot:
+        scales = {k: v for k, v in config.pilot.items() if k != "cost_usd"}
+        _check_axes(model, scales, "[pilot]")
+    return ReviewInputs(data, model, plans)
+
+
+def _check_plan_axes(model, plan, where: str) -> None:
+    if model.law == "chinchilla" or model.x == "compute":
+        return  # (params, tokens) or compute: every plan has its FLOPs
+    if getattr(plan, model.x) is None:
+        raise ConfigError(
+            f"{where} has no {model.x}; law '{model.law}' forecasts on {model.x}, so give "
+            f"{model.x} = ... for every plan"
+        )
+
+
+def _check_axes(model, scales: dict, where: str) -> None:
+    given = set(scales)
+    if model.law == "chinchilla":
+        if {"params", "tokens"} <= given or given == {"compute"}:
+            return
+        raise ConfigError(
+            f"{where} gives {', '.join(sorted(given))}; law 'chinchilla' needs params and "
+            "tokens, or compute alone"
+        )
+    if model.x not in given:
+        raise ConfigError(
+            f"{where} gives {', '.join(sorted(given))}; law '{model.law}' forecasts on "
+            f"{model.x}, so give {model.x} = ..."
+        )
+
+
+def check_seed(seed, where: str = "--seed") -> int:
+    """A seed numpy and the samplers accept: an integer in [0, 2**32 - 1].
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    >>> check_seed(-5)
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.ConfigError: --seed must be an integer in [0, 4294967295], ...
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**32 - 1:
+        raise ConfigError(
+            f"{where} must be an integer in [0, {2**32 - 1}], got {seed!r}; e.g. {where} 0"
+        )
+    return seed
+
+
+def check_scales(scales: dict[str, list[float]], model, where: str = "--predict") -> None:
+    """Scales to forecast: finite, positive raw counts, on the law's axes, of equal lengths.
+
+    Examples
+    --------
+    >>> from scaling_bayes import ScalingLawModel
+    >>> check_scales({"params": [7e10], "tokens": [1.4e12]}, ScalingLawModel(progressbar=False))
+    >>> check_scales({"params": [float("nan")], "tokens": [1e12]}, ScalingLawModel())
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.ConfigError: params (params) in --predict must be positive and ...
+    """
+    # The unit rules of data and plans (core/units.py), raised as a config error.
+    validate_scales(scales, where=where, error=ConfigError)
+    lengths = {len(v) for v in scales.values()}
+    if len(lengths) > 1:
+        raise ConfigError(
+            f"{where} gives {', '.join(f'{k}: {len(v)}' for k, v in scales.items())} values; "
+            "give the same number for each axis (one name=value list per forecast)"
+        )
+    if scales:
+        _check_axes(model, scales, where)
