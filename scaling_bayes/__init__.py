@@ -20,11 +20,20 @@ from .checks.backtest import (
     Backtest,
     backtest,
     calibration_plot_data,
-    plot_calibration,
     rolling_backtest,
 )
-from .checks.comparison import LawComparison, ParetoKWarning, compare_laws
-from .checks.prior_checks import PriorSensitivity, prior_predictive, prior_sensitivity
+from .checks.comparison import (
+    LawComparison,
+    ParetoKWarning,
+    compare_laws,
+    law_comparison_plot_data,
+)
+from .checks.prior_checks import (
+    PriorSensitivity,
+    prior_predictive,
+    prior_sensitivity,
+    prior_sensitivity_plot_data,
+)
 from .core.constants import INTERVAL_PROB
 from .core.data import ScalingData
 from .core.diagnostics import ConvergenceReport
@@ -47,8 +56,11 @@ from .core.simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simul
 from .datasets import load_example
 from .decision import (
     GPU_SPECS,
+    AcceptabilityCurve,
     CallableValue,
     ComputeCost,
+    DecisionResult,
+    EVPIResult,
     Investment,
     LinearValue,
     PilotValue,
@@ -56,8 +68,10 @@ from .decision import (
     ScaleLadder,
     TargetBudget,
     TargetValue,
+    TornadoResult,
     acceptability_curve,
     assess_roi,
+    check_workload,
     compare_scales,
     compute_for_target,
     evpi,
@@ -77,12 +91,14 @@ from .report import (
     scale_ladder_plot_data,
     tornado_plot_data,
 )
+from .report.check_plots import plot_calibration, plot_law_comparison, plot_prior_sensitivity
 from .report.fit_plots import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
 
 __all__ = [
     "EPOCH_CHINCHILLA",
     "GPU_SPECS",
     "INTERVAL_PROB",
+    "AcceptabilityCurve",
     "Backtest",
     "CallableValue",
     "ComputeCost",
@@ -90,7 +106,9 @@ __all__ = [
     "ConvergenceReport",
     "ConvergenceWarning",
     "DataError",
+    "DecisionResult",
     "DesignWarning",
+    "EVPIResult",
     "ExtrapolationWarning",
     "Forecast",
     "InputWarning",
@@ -112,12 +130,14 @@ __all__ = [
     "ScalingLawModel",
     "TargetBudget",
     "TargetValue",
+    "TornadoResult",
     "__version__",
     "acceptability_curve",
     "acceptability_plot_data",
     "assess_roi",
     "backtest",
     "calibration_plot_data",
+    "check_workload",
     "chinchilla_loss",
     "compare_laws",
     "compare_scales",
@@ -126,19 +146,23 @@ __all__ = [
     "evpi",
     "evsi_pilot",
     "forecast_plot_data",
+    "law_comparison_plot_data",
     "likelihood_words",
     "load_example",
     "plans_from_budgets",
     "plot_acceptability",
     "plot_calibration",
     "plot_forecast",
+    "plot_law_comparison",
     "plot_ppc",
+    "plot_prior_sensitivity",
     "plot_roi",
     "plot_scale_ladder",
     "plot_tornado",
     "ppc_plot_data",
     "prior_predictive",
     "prior_sensitivity",
+    "prior_sensitivity_plot_data",
     "roi_plot_data",
     "rolling_backtest",
     "scale_ladder_plot_data",

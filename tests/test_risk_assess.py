@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -9,7 +11,7 @@ from scipy import stats
 import scaling_bayes as sb
 from scaling_bayes import Forecast
 from scaling_bayes.core.diagnostics import NOT_CONVERGED_BANNER
-from scaling_bayes.core.exceptions import ConvergenceWarning, DataError, InputWarning
+from scaling_bayes.core.exceptions import DataError, InputWarning
 from scaling_bayes.decision import (
     ComputeCost,
     Investment,
@@ -86,13 +88,18 @@ def test_table_has_every_metric_and_states_the_convention():
         "unit",
         "statistic",
         "definition",
+        "pareto_k",
+        "unreliable",
     ]
-    attrs = risk.table.attrs
-    assert (
-        "ROI = (V - C) / C" in attrs["roi_convention"] and "break-even 0" in attrs["roi_convention"]
-    )
-    assert attrs["threshold"] == 0.2 and attrs["converged"] is True and attrs["warning"] == ""
-    assert attrs["n_draws"] == 4000 and attrs["random_seed"] == 0
+    # light-tailed inputs: every expectation has a Pareto k-hat, none is flagged
+    expectations = ["expected_roi", "expected_net_benefit", "expected_value", "expected_cost"]
+    assert (risk.table.loc[expectations, "pareto_k"] < 0.7).all()
+    assert not risk.table["unreliable"].any() and not risk.heavy_tailed
+    assert risk.table.loc[["p_roi_above_threshold", "roi_p50", "loss"], "pareto_k"].isna().all()
+    attrs = risk  # the fields that replace table.attrs
+    assert "ROI = (V - C) / C" in attrs.roi_convention and "break-even 0" in attrs.roi_convention
+    assert attrs.threshold == 0.2 and attrs.converged is True and attrs.warning == ""
+    assert attrs.n_draws == 4000 and attrs.random_seed == 0
     assert risk.table.loc["p_roi_above_threshold", "definition"] == "P(ROI > 0.2)"
     assert risk.probability == risk.table.loc["p_roi_above_threshold", "estimate"]
     for key in ("p_roi_above_threshold", "p_break_even"):
@@ -119,7 +126,7 @@ def test_same_seed_same_numbers_and_seed_entropy_is_recorded():
     assert a.table.equals(b.table)
     assert not a.table["estimate"].equals(c.table["estimate"])
     unseeded = assess_roi(loss_draws(), issue_plan(), random_seed=None)
-    again = assess_roi(loss_draws(), issue_plan(), random_seed=unseeded.table.attrs["seed_entropy"])
+    again = assess_roi(loss_draws(), issue_plan(), random_seed=unseeded.entropy)
     assert unseeded.table["estimate"].equals(again.table["estimate"])
 
 
@@ -129,7 +136,7 @@ def test_forecast_and_array_sources_agree():
     a = assess_roi(draws, issue_plan(), random_seed=1)
     b = assess_roi(fc, issue_plan(), random_seed=1)
     np.testing.assert_allclose(a.draws.roi, b.draws.roi)
-    assert a.table.attrs["source"] == "draws" and b.table.attrs["source"] == "forecast"
+    assert a.source == "draws" and b.source == "forecast"
 
 
 def test_forecast_scale_is_matched_to_the_plan():
@@ -148,10 +155,11 @@ def test_unconverged_forecast_says_so_everywhere():
     fc = Forecast.from_draws(
         loss_draws(1000)[:, None], params=[7e9], tokens=[1.4e11], converged=False
     )
-    with pytest.warns(ConvergenceWarning, match="NOT CONVERGED"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the fit warned once; results flag, never re-warn
         risk = assess_roi(fc, issue_plan(), random_seed=0)
-    assert risk.table.attrs["converged"] is False
-    assert risk.table.attrs["warning"] == NOT_CONVERGED_BANNER
+    assert risk.converged is False
+    assert risk.warning == NOT_CONVERGED_BANNER
     assert risk.text.startswith(NOT_CONVERGED_BANNER)
 
 
@@ -196,10 +204,10 @@ def test_model_source_predicts_at_the_plan_scale(model):
     risk = assess_roi(model, issue_plan(), threshold=0.2, random_seed=0)
     expected = sb.chinchilla_loss(7e9, 1.4e11, **{k: v for k, v in EPOCH.items() if k != "sigma"})
     assert risk.table.loc["loss", "estimate"] == pytest.approx(expected, rel=0.02)
-    attrs = risk.table.attrs
-    assert attrs["source"] == "model" and attrs["n_draws"] == 2000
-    assert "4 MCMC chain(s)" in attrs["ess_method"]
-    assert attrs["extrapolation_ratio"] == pytest.approx(5.88e21 / model.data_.max_compute)
+    attrs = risk  # the fields that replace table.attrs
+    assert attrs.source == "model" and attrs.n_draws == 2000
+    assert "4 MCMC chain(s)" in attrs.ess_method
+    assert attrs.extrapolation_ratio == pytest.approx(5.88e21 / model.data_.max_compute)
     assert "x the largest training compute observed" in risk.text
 
 

@@ -88,9 +88,9 @@ def test_same_seed_same_draws_and_inputs_are_sampled():
     b = cost.sample(compute=1e21, n=500, random_seed=3)
     c = cost.sample(compute=1e21, n=500, random_seed=4)
     assert a.equals(b)
-    assert not a["cost"].equals(c["cost"])
-    assert a["usd_per_gpu_hour"].between(2, 4).all()
-    assert a["mfu"].between(0.35, 0.55).all()
+    assert not a.cost.equals(c["cost"])
+    assert a.usd_per_gpu_hour.between(2, 4).all()
+    assert a.mfu.between(0.35, 0.55).all()
 
 
 @pytest.mark.parametrize(

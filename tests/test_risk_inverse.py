@@ -56,24 +56,26 @@ def test_budget_is_the_quantile_of_per_draw_budgets(model, target, prob):
 def test_allocation_and_cost_at_the_answer(model):
     cost = ComputeCost(usd_per_gpu_hour=2.0, mfu=0.5)
     result = compute_for_target(model, 2.3, prob=0.9, cost=cost, random_seed=0)
-    a = result.table.attrs
-    assert 6 * a["params_median"] * a["tokens_median"] == pytest.approx(result.compute, rel=0.1)
+    a = result
+    curve = result.plot_data()
+    assert curve.attrs["answer"] == result.compute and curve["p_reach"].is_monotonic_increasing
+    assert 6 * a.params_median * a.tokens_median == pytest.approx(result.compute, rel=0.1)
     hours = result.compute / (989e12 * 0.5 * 3600)
-    assert a["gpu_hours_median"] == pytest.approx(hours)
-    assert a["cost_median"] == pytest.approx(2 * hours)
+    assert a.gpu_hours_median == pytest.approx(hours)
+    assert a.cost_median == pytest.approx(2 * hours)
     assert "GPU-hours" in result.text
 
 
 def test_predictive_budget_reaches_the_probability(model):
     result = compute_for_target(model, 2.3, prob=0.9, kind="predictive", random_seed=0)
     assert result.reachable and result.probability >= 0.9
-    assert result.table.attrs["kind"] == "predictive"
+    assert result.kind == "predictive"
 
 
 def test_unreachable_target_below_the_irreducible_loss(model):
     result = compute_for_target(model, 1.5, prob=0.9)
     assert not result.reachable and result.compute == np.inf
-    assert result.table.attrs["p_reachable_at_any_budget"] == 0.0
+    assert result.p_reachable_at_any_budget == 0.0
     assert "No budget" in result.text
 
 

@@ -85,7 +85,7 @@ def test_one_row_per_plan_sorted_by_cost(ladder):
         "co2e_t",
     ):
         assert column in table.columns
-    assert "ROI = (V - C) / C" in table.attrs["roi_convention"]
+    assert "ROI = (V - C) / C" in ladder.roi_convention
 
 
 def test_expected_net_benefit_matches_closed_form(ladder):
@@ -98,16 +98,16 @@ def test_expected_net_benefit_matches_closed_form(ladder):
 
 def test_stop_point_and_probability_next_step_pays(ladder):
     costs = exact_costs(make_plans())
-    a = ladder.table.attrs
+    a = ladder
     # expected steps: +, +, -, -  -> returns stop after plan 1; the best plan is plan 1
-    assert ladder.stop_point == "plan 1" and a["stop_reached"]
+    assert ladder.stop_point == "plan 1" and a.stop_reached
     assert ladder.best == "plan 1"
     assert ladder.table["stop_point"].tolist() == [False, True, False, False]
     # step from plan 1 to plan 2: D = U (L1 - L2) - (c2 - c1), L independent normals
     mean = U * (MEANS[1] - MEANS[2]) - (costs[2] - costs[1])
     p = stats.norm.cdf(mean / (U * SD * np.sqrt(2)))
-    assert abs(a["p_next_step_pays"] - p) < Z * np.sqrt(p * (1 - p) / N)
-    assert ladder.table["p_step_pays"].iloc[2] == a["p_next_step_pays"]
+    assert abs(a.p_next_step_pays - p) < Z * np.sqrt(p * (1 - p) / N)
+    assert ladder.table["p_step_pays"].iloc[2] == a.p_next_step_pays
     assert "Returns stop being worth it after plan 1" in ladder.text
 
 
@@ -123,20 +123,20 @@ def test_marginal_columns_are_differences_of_expectations(ladder):
 
 def test_best_probabilities_and_evpi(ladder):
     t = ladder.table
-    assert t["p_best"].sum() + t.attrs["p_best_do_nothing"] == pytest.approx(1.0)
+    assert t["p_best"].sum() + ladder.p_best_do_nothing == pytest.approx(1.0)
     nb, names = ladder.net_benefit_matrix()
     assert names[0] == DO_NOTHING and nb.shape == (N, 5)
     winners = np.bincount(nb.argmax(axis=1), minlength=5) / N
     np.testing.assert_allclose(t["p_best"], winners[1:])
     regret = nb.max(axis=1) - nb[:, 2]
-    assert t.attrs["evpi"] == pytest.approx(regret.mean())
+    assert ladder.evpi == pytest.approx(regret.mean())
     assert "EVPI" in ladder.text
 
 
 def test_without_do_nothing():
     ladder = compare_scales(independent_losses(n=2000), make_plans(), include_do_nothing=False)
     assert ladder.table["p_best"].sum() == pytest.approx(1.0)
-    assert np.isnan(ladder.table.attrs["p_best_do_nothing"])
+    assert np.isnan(ladder.p_best_do_nothing)
 
 
 def test_all_plans_losing_recommends_doing_nothing():
@@ -149,7 +149,7 @@ def test_all_plans_losing_recommends_doing_nothing():
 def test_no_stop_point_within_the_ladder():
     value = LinearValue(baseline_loss=BASE, usd_per_loss_unit=1e9)
     ladder = compare_scales(independent_losses(n=2000), make_plans(value), random_seed=0)
-    assert not ladder.table.attrs["stop_reached"]
+    assert not ladder.stop_reached
     assert ladder.stop_point == "plan 3" and not ladder.table["stop_point"].any()
     assert "stop point lies beyond the largest plan" in ladder.text
 
@@ -186,7 +186,7 @@ def test_budgets_with_a_fitted_model():
     assert t["compute_optimal"].all()
     np.testing.assert_allclose(6 * t["params"] * t["tokens"], t["compute"], rtol=0.05)
     assert (t["tokens"] / t["params"]).between(10, 40).all()  # about 20 tokens per parameter
-    assert t.attrs["source"] == "model" and "2 MCMC chain(s)" in t.attrs["ess_method"]
+    assert ladder.source == "model" and "2 MCMC chain(s)" in ladder.ess_method
 
 
 # ---------------------------------------------------------------------- acceptability
@@ -201,12 +201,14 @@ def test_acceptability_curve_matches_normal_cdf():
     # NB(lambda) = lambda (2.6 - L) - c > 0  <=>  L < 2.6 - c / lambda
     p = stats.norm.cdf((2.6 - c / lambdas - 2.3) / 0.05)
     se = np.sqrt(np.maximum(p * (1 - p), 1e-12) / N)
-    assert np.all(np.abs(curve["p_net_benefit_positive"] - p) < Z * se + 1e-12)
-    got = curve.attrs["break_even"][plan.label]
+    assert np.all(np.abs(curve.table["p_net_benefit_positive"] - p) < Z * se + 1e-12)
+    got = curve.break_even[plan.label]
     assert got == pytest.approx(be, rel=Z * 0.05 / np.sqrt(N) / 0.3)
-    assert (curve["mc_se"] >= 0).all()
+    assert (curve.table["mc_se"] >= 0).all()
     default = acceptability_curve(risk)
-    assert len(default) == 60 and default["p_net_benefit_positive"].is_monotonic_increasing
+    assert (
+        len(default.table) == 60 and default.table["p_net_benefit_positive"].is_monotonic_increasing
+    )
 
 
 def test_acceptability_needs_a_baseline_for_other_value_models():
@@ -215,4 +217,4 @@ def test_acceptability_needs_a_baseline_for_other_value_models():
     with pytest.raises(DataError, match="baseline_loss="):
         acceptability_curve(risk)
     curve = acceptability_curve(risk, baseline_loss=2.6, lambdas=[1e3, 1e7])
-    assert curve["p_net_benefit_positive"].tolist() == [0.0, 1.0]
+    assert curve.table["p_net_benefit_positive"].tolist() == [0.0, 1.0]

@@ -110,7 +110,7 @@ def test_p_roi_above_threshold_matches_normal_cdf(threshold):
     assert abs(row["estimate"] - p) < Z * se
     # the reported error is sqrt(p (1 - p) / n) of the estimate, n = number of (independent) draws
     assert row["mc_se"] == pytest.approx(np.sqrt(row["estimate"] * (1 - row["estimate"]) / N_DRAWS))
-    assert "ESS = number of draws" in risk.table.attrs["ess_method"]
+    assert "ESS = number of draws" in risk.ess_method
 
 
 def test_roi_moments_and_percentiles_match_closed_form(normal_risk):
@@ -207,6 +207,6 @@ def test_forecast_chains_are_used_for_the_ess():
     draws = 2.3 + 0.05 * ar1(4, 1000, 0.8, 9)
     fc = Forecast.from_draws(draws[..., None], params=[7e9], tokens=[1.4e11])
     risk = assess_roi(fc, closed_form_plan(), threshold=0.2, random_seed=0)
-    assert "4 MCMC chain(s)" in risk.table.attrs["ess_method"]
+    assert "4 MCMC chain(s)" in risk.ess_method
     p = risk.table.loc["p_roi_above_threshold", "estimate"]
     assert risk.table.loc["p_roi_above_threshold", "mc_se"] > 1.5 * np.sqrt(p * (1 - p) / 4000)

@@ -13,7 +13,7 @@ from scipy import stats
 
 from scaling_bayes import Forecast
 from scaling_bayes.core.diagnostics import NOT_CONVERGED_BANNER
-from scaling_bayes.core.exceptions import ConvergenceWarning, DataError
+from scaling_bayes.core.exceptions import DataError
 from scaling_bayes.decision import (
     ComputeCost,
     Investment,
@@ -87,14 +87,15 @@ def test_scale_ladder_plot_and_data(ladder):
 
 
 def test_tornado_plot_and_data(risk):
-    table = tornado(risk)
-    data = tornado_plot_data(table)
-    assert data["position"].tolist() == list(range(len(table)))
-    assert data["label"].iloc[-1] == table["label"].iloc[0]  # largest swing on top
-    _, ax = plot_tornado(table)
-    assert len(ax.get_yticklabels()) == len(table)
+    result = tornado(risk)
+    data = tornado_plot_data(result)
+    assert data.equals(result.plot_data())
+    assert data["position"].tolist() == list(range(len(result.table)))
+    assert data["label"].iloc[-1] == result.table["label"].iloc[0]  # largest swing on top
+    _, ax = plot_tornado(result)
+    assert len(ax.get_yticklabels()) == len(result.table)
     with pytest.raises(DataError, match="tornado"):
-        tornado_plot_data(table.drop(columns="swing"))
+        tornado_plot_data(result.table)
 
 
 def test_acceptability_plot_and_data(ladder):
@@ -116,13 +117,11 @@ def test_unconverged_results_are_stamped():
     fc = Forecast.from_draws(
         loss(), params=[1e9, 3e9, 7e9], tokens=[2e10, 6e10, 1.4e11], converged=False
     )
-    with pytest.warns(ConvergenceWarning):
-        ladder = compare_scales(fc, plans(), random_seed=0)
+    ladder = compare_scales(fc, plans(), random_seed=0)  # flagged, not warned again
     single = Forecast.from_draws(loss()[:, :1], params=[1e9], tokens=[2e10], converged=False)
-    with pytest.warns(ConvergenceWarning):
-        risk = assess_roi(single, plans()[0], random_seed=0)
+    risk = assess_roi(single, plans()[0], random_seed=0)
     assert ladder.text.startswith(NOT_CONVERGED_BANNER)
-    assert tornado(risk).attrs["converged"] is False
+    assert tornado(risk).converged is False
     for _, ax in (
         plot_scale_ladder(ladder),
         plot_acceptability(ladder),

@@ -145,7 +145,7 @@ def test_best_plan_probabilities_sum_to_one_and_evpi_is_non_negative(seed, k):
         for n in np.geomspace(1e9, 1e10, k)
     ]
     ladder = compare_scales(loss, plans, random_seed=seed)
-    total = ladder.table["p_best"].sum() + ladder.table.attrs["p_best_do_nothing"]
+    total = ladder.table["p_best"].sum() + ladder.p_best_do_nothing
     assert abs(total - 1) < 1e-9
-    assert ladder.table.attrs["evpi"] >= 0
+    assert ladder.evpi >= 0
     assert ladder.table["expected_cost"].is_monotonic_increasing

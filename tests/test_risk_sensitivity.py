@@ -33,7 +33,7 @@ def risk():
 
 
 def test_swings_are_exact_for_a_linear_model(risk):
-    table = tornado(risk).set_index("input")
+    table = tornado(risk).table.set_index("input")
     assert set(table.index) == {"cost.usd_per_gpu_hour", "value.usd_per_loss_unit", "loss"}
     d = risk.draws
     # price at its 10th / 90th percentile (2.2 / 3.8), everything else as drawn
@@ -57,21 +57,21 @@ def test_swings_are_exact_for_a_linear_model(risk):
 
 def test_sorted_by_swing_with_conventions(risk):
     table = tornado(risk)
-    assert table["swing"].is_monotonic_decreasing
-    assert table.attrs["base"] == pytest.approx(risk.table.loc["expected_net_benefit", "estimate"])
-    assert "cost.mfu" in table.attrs["fixed_inputs"]
-    assert "one at a time" in table.attrs["method"]
-    assert "ROI = (V - C) / C" in table.attrs["roi_convention"]
+    assert table.table["swing"].is_monotonic_decreasing
+    assert table.base == pytest.approx(risk.table.loc["expected_net_benefit", "estimate"])
+    assert "cost.mfu" in table.fixed_inputs
+    assert "one at a time" in table.method
+    assert "ROI = (V - C) / C" in risk.roi_convention
 
 
 @pytest.mark.parametrize("metric", ["p_roi_above_threshold", "expected_roi"])
 def test_other_metrics(risk, metric):
     table = tornado(risk, metric=metric)
-    assert table.attrs["base"] == pytest.approx(
+    assert table.base == pytest.approx(
         risk.table.loc[metric if metric != "expected_roi" else "expected_roi", "estimate"]
     )
     if metric == "p_roi_above_threshold":
-        assert table[["metric_at_low", "metric_at_high"]].stack().between(0, 1).all()
+        assert table.table[["metric_at_low", "metric_at_high"]].stack().between(0, 1).all()
 
 
 def test_bad_tornado_arguments(risk):

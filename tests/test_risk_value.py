@@ -157,5 +157,10 @@ def test_investment_needs_a_scale_and_a_value():
         Investment(params=-7e9, tokens=1e11, value=value)
     derived = Investment(compute=6e20, params=1e9, value=value)
     assert derived.tokens == pytest.approx(1e11)
-    with pytest.warns(InputWarning, match="check the units"):
-        Investment(params=7e9, tokens=1.4e11, compute=1e25, value=value)
+    # the data's unit rules: compute far from 6ND, or counts given in billions, are refused
+    with pytest.raises(DataError, match=r"plan 'big'.*6 \* params \* tokens"):
+        Investment(params=7e9, tokens=1.4e11, compute=1e25, value=value, name="big")
+    with pytest.raises(DataError, match="billions"):
+        Investment(params=7, tokens=1.4e11, value=value)
+    with pytest.raises(DataError, match="tokens"):
+        Investment(params=7e9, tokens=5, value=value)

@@ -114,13 +114,16 @@ def test_net_of_pilot_cost_and_decisions(informative):
     _, result = informative
     t = result.table
     assert t.loc["pilot_cost", "estimate"] == 500.0
+    twin = result.plot_data()
+    assert twin["p_chosen_after_pilot"].sum() == pytest.approx(1.0)
+    assert twin.attrs["chosen_now"] == result.chosen_now
     assert t.loc["expected_net_benefit_of_sampling", "estimate"] == pytest.approx(
         t.loc["evsi", "estimate"] - 500.0
     )
     assert result.worth_it
     assert result.decisions["p_chosen_after_pilot"].sum() == pytest.approx(1.0)
     assert result.decisions["option"].iloc[0] == DO_NOTHING
-    assert t.attrs["chosen_now"] == DO_NOTHING
+    assert result.chosen_now == DO_NOTHING
     assert "worth running" in result.text and "EVSI" in result.text and "EVPI" in result.text
     assert t.loc["importance_ess_median", "estimate"] > 1000
 
@@ -184,4 +187,4 @@ def test_evpi_from_a_source_needs_plans():
         evpi(loss)
     value, se = evpi(loss, [plan()], random_seed=0)
     ladder = compare_scales(loss, [plan()], random_seed=0)
-    assert value == pytest.approx(ladder.table.attrs["evpi"]) and se >= 0
+    assert value == pytest.approx(ladder.evpi) and se >= 0

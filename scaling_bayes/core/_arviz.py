@@ -1,6 +1,6 @@
 """The package's one door to ArviZ.
 
-Every ArviZ call of the core goes through here, so that moving to ArviZ 1 (where the statistics
+Every ArviZ call of the package goes through here, so that moving to ArviZ 1 (where the statistics
 live in ``arviz-stats`` and the plots in ``arviz-plots``) changes this file only. Today this is
 ArviZ 0.x; each name below is the 0.x function of the same name.
 
@@ -19,10 +19,13 @@ import arviz as az
 __all__ = [
     "ARVIZ_VERSION",
     "InferenceData",
+    "ess",
     "from_dict",
     "loo",
     "loo_pit",
+    "mcse",
     "plot_ppc",
+    "psislw",
     "summary",
 ]
 
@@ -55,3 +58,18 @@ def loo_pit(idata, **kwargs):
 def plot_ppc(idata, **kwargs):
     """``arviz.plot_ppc``: posterior predictive draws against the observed data."""
     return az.plot_ppc(idata, **kwargs)
+
+
+def ess(data, **kwargs):
+    """``arviz.ess``: effective sample size of a ``(chain, draw)`` array or a dataset."""
+    return az.ess(data, **kwargs)
+
+
+def mcse(data, **kwargs):
+    """``arviz.mcse``: Monte Carlo standard error (``method="mean"``, ``"quantile"`` ...)."""
+    return az.mcse(data, **kwargs)
+
+
+def psislw(log_weights, **kwargs):
+    """``arviz.psislw``: Pareto-smoothed log weights and the Pareto shape ``k``."""
+    return az.psislw(log_weights, **kwargs)

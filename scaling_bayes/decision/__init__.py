@@ -7,15 +7,18 @@ Data flow, left to right::
         -> assess_roi (one plan) / compare_scales (a ladder of plans)
         -> tornado, acceptability_curve, evpi, evsi_pilot, compute_for_target -> plots, memo
 
-Conventions, stated in every table's ``attrs`` and every text: ROI = (V - C) / C with break-even
-0; net benefit NB = V - C; VaR and CVaR are money lost (positive); every probability comes with
-its Monte Carlo standard error sqrt(p (1 - p) / ESS). Definitions follow FACTS.md.
+Every result derives from :class:`~scaling_bayes.decision.results.DecisionResult`: typed fields,
+``.table``, ``.text`` and ``plot_data()``. Conventions, stated in every result and text:
+ROI = (V - C) / C with break-even 0; net benefit NB = V - C; VaR and CVaR are money lost
+(positive); every probability comes with its Monte Carlo standard error sqrt(p (1 - p) / ESS).
+Definitions follow FACTS.md.
 """
 
 from .assess import RiskResult, assess_roi
 from .cost import DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, GPUSpec, training_flops
 from .inputs import describe_input, input_quantile
 from .inverse import TargetBudget, compute_for_target
+from .joint import check_workload, joint_dataset
 from .ladder import DO_NOTHING, ScaleLadder, acceptability_curve, compare_scales
 from .metrics import (
     MonteCarloWarning,
@@ -30,6 +33,7 @@ from .metrics import (
     value_at_risk,
 )
 from .plan import Investment, plans_from_budgets
+from .results import AcceptabilityCurve, DecisionResult, EVPIResult, TornadoResult
 from .sensitivity import TORNADO_METRICS, tornado
 from .value import CallableValue, LinearValue, TargetValue, ValueModel, annuity_factor
 from .voi import PilotValue, evpi, evsi_pilot
@@ -39,8 +43,11 @@ __all__ = [
     "DO_NOTHING",
     "GPU_SPECS",
     "TORNADO_METRICS",
+    "AcceptabilityCurve",
     "CallableValue",
     "ComputeCost",
+    "DecisionResult",
+    "EVPIResult",
     "GPUSpec",
     "Investment",
     "LinearValue",
@@ -50,10 +57,12 @@ __all__ = [
     "ScaleLadder",
     "TargetBudget",
     "TargetValue",
+    "TornadoResult",
     "ValueModel",
     "acceptability_curve",
     "annuity_factor",
     "assess_roi",
+    "check_workload",
     "compare_scales",
     "compute_for_target",
     "conditional_value_at_risk",
@@ -64,6 +73,7 @@ __all__ = [
     "evpi_from_draws",
     "evsi_pilot",
     "input_quantile",
+    "joint_dataset",
     "mcse_mean",
     "mcse_quantile",
     "plans_from_budgets",

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.constants import INTERVAL_PROB
-from ..core.diagnostics import NOT_CONVERGED_BANNER
 from .inputs import seed_entropy
 from .joint import (
     LossDraws,
@@ -21,21 +20,22 @@ from .joint import (
     check_plans,
     check_reference_losses,
     check_threshold,
+    joint_dataset,
     resolve_losses,
     simulate_plan,
-    warn_unconverged,
 )
 from .metrics import (
     METRIC_COLUMNS,
+    PARETO_K_MAX,
     ROI_CONVENTION,
     decision_metrics,
     ess_method,
     mcse_quantile,
 )
 from .plan import Investment
-from .wording import format_money, format_percent, likelihood_words
+from .results import DecisionResult, attach_legacy_attrs
 
-__all__ = ["RiskResult", "assess_roi"]
+__all__ = ["RiskResult", "assess_roi", "risk_from_draws"]
 
 _FOOTPRINT = (
     ("gpu_hours", "GPU-hours", "GPU-hours of training"),
@@ -44,8 +44,8 @@ _FOOTPRINT = (
 )
 
 
-@dataclass(frozen=True)
-class RiskResult:
+@dataclass(frozen=True, kw_only=True)
+class RiskResult(DecisionResult):
     """What :func:`assess_roi` returns.
 
     Attributes
@@ -56,13 +56,28 @@ class RiskResult:
     table : pandas.DataFrame
         One row per metric (see :func:`~scaling_bayes.decision.metrics.decision_metrics`) plus
         ``loss``, ``gpu_hours``, ``energy_mwh`` and ``co2e_t`` (medians with intervals).
-        ``attrs`` hold the ROI convention, threshold, seed, ESS method and convergence verdict.
     text : str
-        One paragraph for a memo.
+        One paragraph for a memo (written by the report layer).
     draws : PlanDraws
         The joint draws (``draws.frame()`` for a DataFrame).
     losses : LossDraws
         The loss draws and where they came from.
+    entropy : int
+        Seed entropy of the business-input draws.
+    interval_prob, var_level : float
+        Mass of the central intervals; level of VaR and CVaR.
+    currency : str
+    n_draws : int
+        Joint draws behind every number.
+    ess_method : str
+        How the effective sample sizes were obtained.
+    source, kind : str
+        Where the loss draws came from (``"model"``, ``"forecast"``, ``"draws"``) and which
+        (``"predictive"`` or ``"mean"``).
+    random_seed : int or None
+    extrapolation_ratio : float
+        Plan compute over the largest observed compute (NaN when unknown).
+    converged : bool
 
     Examples
     --------
@@ -71,7 +86,7 @@ class RiskResult:
     >>> plan = Investment(params=7e9, tokens=1.4e11,
     ...                   value=LinearValue(baseline_loss=2.6, usd_per_loss_unit=2e5))
     >>> risk = assess_roi(np.random.default_rng(0).normal(2.3, 0.05, 2000), plan, random_seed=0)
-    >>> risk.table.attrs["roi_convention"]
+    >>> risk.roi_convention
     'ROI = (V - C) / C, break-even 0 (V value, C cost; not V / C)'
     >>> 0 <= risk.probability <= 1
     True
@@ -79,23 +94,40 @@ class RiskResult:
 
     plan: Investment
     threshold: float
-    table: pd.DataFrame
-    text: str
     draws: PlanDraws
     losses: LossDraws
     entropy: int
+    interval_prob: float
+    var_level: float
+    currency: str
+    n_draws: int
+    ess_method: str
+    source: str
+    kind: str
+    random_seed: int | None
+    extrapolation_ratio: float
+
+    roi_convention = ROI_CONVENTION
 
     @property
-    def converged(self) -> bool:
-        return bool(self.table.attrs["converged"])
+    def joint(self):
+        """The joint draws as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``."""
+        return joint_dataset([self.draws], self.losses.n_chains)
+
+    @property
+    def heavy_tailed(self) -> bool:
+        """True when an expectation in the table rests on a heavy tail (Pareto k-hat > 0.7)."""
+        return bool(self.table["unreliable"].any())
 
     @property
     def probability(self) -> float:
         """P(ROI > threshold)."""
         return float(self.table.loc["p_roi_above_threshold", "estimate"])
 
-    def __str__(self) -> str:
-        return self.text
+    @property
+    def assumptions(self) -> str:
+        """The plan's scale, cost and value assumptions in words."""
+        return self.plan.describe()
 
 
 def assess_roi(
@@ -132,7 +164,9 @@ def assess_roi(
     Returns
     -------
     RiskResult
-        ``.table`` and ``.text``; ROI = (V - C) / C, break-even 0.
+        ``.table`` and ``.text``; ROI = (V - C) / C, break-even 0. Draws from a fit that did
+        not converge are not warned about again (the fit warned once): ``converged`` is False
+        and ``.text`` opens with the not-converged banner.
 
     Raises
     ------
@@ -158,6 +192,52 @@ def assess_roi(
     losses = resolve_losses(source, [plan], entropy=entropy, kind=kind)
     check_reference_losses([plan], losses)
     draws = simulate_plan(plan, losses.loss[:, 0], entropy)
+    return risk_from_draws(
+        draws,
+        losses,
+        threshold=threshold,
+        entropy=entropy,
+        interval_prob=interval_prob,
+        var_level=var_level,
+        random_seed=random_seed,
+    )
+
+
+def risk_from_draws(
+    draws: PlanDraws,
+    losses: LossDraws,
+    *,
+    threshold: float,
+    entropy: int,
+    interval_prob: float = INTERVAL_PROB,
+    var_level: float = 0.95,
+    random_seed: int | None = None,
+) -> RiskResult:
+    """The :class:`RiskResult` of joint draws already made (no new draws, no forecast).
+
+    :func:`assess_roi` calls it on fresh draws; :meth:`ScaleLadder.risk
+    <scaling_bayes.decision.ScaleLadder.risk>` on one plan of a ladder, so the per-plan table
+    and the ladder state the same numbers by construction.
+
+    Parameters
+    ----------
+    draws : PlanDraws
+        Joint draws of the plan.
+    losses : LossDraws
+        Where the loss draws came from, with one column and one row of scales (this plan).
+    threshold : float
+        ROI threshold (already checked).
+    entropy : int
+        Seed entropy the business inputs were drawn with.
+    interval_prob, var_level : float
+    random_seed : int, optional
+        The seed the caller gave, recorded on the result.
+
+    Returns
+    -------
+    RiskResult
+    """
+    plan = draws.plan
     table = decision_metrics(
         draws.value,
         draws.cost,
@@ -168,36 +248,41 @@ def assess_roi(
         currency=plan.currency,
     )
     table = pd.concat([table, _median_rows(draws, losses, interval_prob)])
+    # medians are not expectations: no Pareto k, never flagged
+    table["unreliable"] = table["pareto_k"] > PARETO_K_MAX
     scale = losses.scales.iloc[0]
-    table.attrs.update(
-        plan=plan.label,
-        roi_convention=ROI_CONVENTION,
+    result = RiskResult(
+        plan=plan,
         threshold=threshold,
+        table=table,
+        draws=draws,
+        losses=losses,
+        entropy=entropy,
         interval_prob=interval_prob,
         var_level=var_level,
         currency=plan.currency,
         n_draws=losses.n_draws,
         ess_method=ess_method(losses.n_chains),
         source=losses.source,
-        kind=kind,
+        kind=losses.kind,
         random_seed=random_seed,
-        seed_entropy=entropy,
         extrapolation_ratio=float(scale["extrapolation_ratio"]),
-        assumptions=plan.describe(),
         converged=losses.converged,
-        warning="" if losses.converged else NOT_CONVERGED_BANNER,
     )
-    text = risk_text(plan, table, losses)
-    warn_unconverged(losses.converged, "ROI assessment")
-    return RiskResult(
-        plan=plan,
-        threshold=threshold,
-        table=table,
-        text=text,
-        draws=draws,
-        losses=losses,
-        entropy=entropy,
+    attach_legacy_attrs(
+        table,
+        "RiskResult",
+        {
+            "plan": plan.label,
+            "roi_convention": ROI_CONVENTION,
+            **result.fields(),
+            "seed_entropy": entropy,
+            "assumptions": plan.describe(),
+            "warning": result.warning,
+        },
+        {"plan": "plan.label", "seed_entropy": "entropy"},
     )
+    return result
 
 
 def _median_rows(draws: PlanDraws, losses: LossDraws, interval_prob: float) -> pd.DataFrame:
@@ -213,85 +298,3 @@ def _median_rows(draws: PlanDraws, losses: LossDraws, interval_prob: float) -> p
             (key, mid, se, lo, hi, unit, "median", f"{what}; bounds: central {pct} interval")
         )
     return pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
-
-
-def risk_text(plan: Investment, table: pd.DataFrame, losses: LossDraws) -> str:
-    """The memo paragraph of an ROI assessment (see :func:`assess_roi`)."""
-    a = table.attrs
-    cur = a["currency"]
-    n = a["n_draws"]
-    t = a["threshold"]
-    pct = f"{round(a['interval_prob'] * 100)}%"
-    lvl = f"{round(a['var_level'] * 100)}%"
-
-    def est(key):
-        return table.loc[key, "estimate"]
-
-    def words(key):
-        return likelihood_words(est(key), table.loc[key, "mc_se"], n)
-
-    parts = []
-    if not a["converged"]:
-        parts.append(f"{NOT_CONVERGED_BANNER}.")
-    parts.append(
-        f"Training {plan.label} is {words('p_roi_above_threshold')} to return more than "
-        f"{format_percent(t)} on its cost (ROI > {t:g}, where ROI = (V - C) / C and break-even "
-        f"is 0), and {words('p_break_even')} at least to break even (ROI > 0)."
-    )
-    parts.append(
-        f"Median ROI is {format_percent(est('roi_p50'))} ({pct} of outcomes between "
-        f"{format_percent(est('roi_p05'))} and {format_percent(est('roi_p95'))}); expected net "
-        f"benefit {format_money(est('expected_net_benefit'), cur)} ({pct} interval "
-        f"{format_money(table.loc['expected_net_benefit', 'lower'], cur)} to "
-        f"{format_money(table.loc['expected_net_benefit', 'upper'], cur)}) on an expected cost "
-        f"of {format_money(est('expected_cost'), cur)}."
-    )
-    var, cvar = est("var"), est("cvar")
-    if var > 0:
-        parts.append(
-            f"In the worst {100 - int(lvl[:-1])}% of outcomes it loses at least "
-            f"{format_money(var, cur)} (VaR {lvl}) and on average {format_money(cvar, cur)} "
-            f"(CVaR {lvl})."
-        )
-    elif cvar > 0:
-        parts.append(
-            f"Even the {100 - int(lvl[:-1])}th percentile outcome gains "
-            f"{format_money(-var, cur)} (VaR {lvl} = {format_money(var, cur)}), but the worst "
-            f"tail loses {format_money(cvar, cur)} on average (CVaR {lvl})."
-        )
-    else:
-        parts.append(
-            f"Even the worst {100 - int(lvl[:-1])}% of outcomes gain money on average "
-            f"(VaR {lvl} {format_money(var, cur)}, CVaR {lvl} {format_money(cvar, cur)}; "
-            "negative = gain)."
-        )
-    parts.append(
-        f"The run needs about {_num(est('gpu_hours'))} GPU-hours ({pct} interval "
-        f"{_num(table.loc['gpu_hours', 'lower'])}-{_num(table.loc['gpu_hours', 'upper'])}), "
-        f"{_num(est('energy_mwh'))} MWh and {_num(est('co2e_t'))} t CO2e."
-    )
-    parts.append(f"Assumptions: {plan.describe()}")
-    ratio = a.get("extrapolation_ratio", np.nan)
-    if np.isfinite(ratio):
-        parts.append(
-            f"The forecast reaches {ratio:.3g}x the largest training compute observed; "
-            "forecast errors grow with this ratio."
-        )
-    source = {
-        "model": "the fitted scaling law",
-        "forecast": "the forecast",
-        "draws": "the loss draws given",
-    }[losses.source]
-    parts.append(
-        f"Probabilities are shares of {n:,} joint draws of {source} and the business inputs "
-        f"({a['ess_method']}); ± is one Monte Carlo standard error."
-    )
-    return " ".join(parts)
-
-
-def _num(x: float) -> str:
-    if x >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if x >= 1e3:
-        return f"{x / 1e3:.3g}k"
-    return f"{x:.3g}"

@@ -17,6 +17,7 @@ one-at-a-time sensitivity analysis moves an input to a quantile by setting its `
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..core.exceptions import DataError
+from ..core.exceptions import DataError, InputWarning
 
 __all__ = [
     "Bounds",
@@ -77,7 +78,8 @@ def positive_number(name: str, value, what: str = "number") -> float:
     >>> positive_number("baseline_loss", 2.6, "a loss")
     2.6
     """
-    if isinstance(value, bool) or np.ndim(value) != 0:
+    if isinstance(value, bool | str | bytes) or np.ndim(value) != 0:
+        # a string is refused, not parsed: "7e9" and "7B" look alike to a reader
         raise DataError(f"{name} must be one positive number ({what}); got {value!r}")
     try:
         number = float(value)
@@ -134,7 +136,14 @@ def check_input(name: str, value, bounds: Bounds):
             f"e.g. scipy.stats.{value.name}(...) with loc/scale{example}"
         )
     if is_distribution(value):
-        lo, hi = (float(v) for v in value.support())
+        with np.errstate(all="ignore"):
+            probe = np.asarray(value.ppf([0.01, 0.5, 0.99]), dtype=float)
+            lo, hi = (float(v) for v in value.support())
+        if not np.isfinite(probe).all() or np.isnan([lo, hi]).any():
+            raise DataError(
+                f"{name} is a distribution with parameters that are not finite numbers (its "
+                f"quantiles are {probe.tolist()}); give finite parameters{example}"
+            )
         leaves = (bounds.lower is not None and lo < bounds.lower) or (
             bounds.upper is not None and hi > bounds.upper
         )
@@ -144,6 +153,7 @@ def check_input(name: str, value, bounds: Bounds):
                 f"{rule}{_unit(bounds)}; use a distribution that stays in range, e.g. "
                 "scipy.stats.uniform, truncnorm, lognorm, gamma or beta"
             )
+        _warn_infinite_mean(name, value)
         return value
     if isinstance(value, bool) or value is None or isinstance(value, str):
         raise DataError(
@@ -171,6 +181,26 @@ def check_input(name: str, value, bounds: Bounds):
             f"(e.g. {arr[bad][0]!r})"
         )
     return arr.copy()
+
+
+def _warn_infinite_mean(name: str, dist) -> None:
+    """Warn when a distribution has no finite mean: no expectation over it exists."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy's own integration warnings
+            mean = float(dist.mean())
+    except (TypeError, ValueError, ArithmeticError):
+        return
+    if not np.isfinite(mean):
+        kind = getattr(getattr(dist, "dist", None), "name", type(dist).__name__)
+        warnings.warn(
+            f"{name} is a {kind} distribution with no finite mean: the expectations that depend "
+            "on it (expected net benefit, expected ROI, EVPI) do not exist, and results flag them "
+            "as unreliable (Pareto k-hat above 0.7). For finite expectations truncate it (e.g. "
+            "scipy.stats.truncpareto) or use a distribution with a finite mean",
+            InputWarning,
+            stacklevel=4,
+        )
 
 
 def _unit(bounds: Bounds) -> str:

@@ -19,21 +19,22 @@ import numpy as np
 import pandas as pd
 
 from ..core.constants import EXTRAPOLATION_WARN_RATIO, INTERVAL_PROB
-from ..core.diagnostics import NOT_CONVERGED_BANNER
-from ..core.exceptions import ConvergenceWarning, DataError, ExtrapolationWarning
+from ..core.exceptions import DataError, ExtrapolationWarning
 from .cost import ComputeCost
 from .inputs import child_seed, positive_number, seed_entropy
-from .joint import is_model, warn_unconverged
+from .joint import is_model
 from .metrics import effective_sample_size
-from .wording import format_money, likelihood_words
+from .results import DecisionResult, attach_legacy_attrs
 
 __all__ = ["TargetBudget", "compute_for_target"]
 
 _BISECTIONS = 60
+#: Fields of TargetBudget that were never ``table.attrs`` keys.
+_NOT_IN_OLD_ATTRS = ("compute", "probability", "mc_se", "reachable", "loss_unit", "entropy")
 
 
-@dataclass(frozen=True)
-class TargetBudget:
+@dataclass(frozen=True, kw_only=True)
+class TargetBudget(DecisionResult):
     """What :func:`compute_for_target` returns.
 
     Attributes
@@ -46,6 +47,26 @@ class TargetBudget:
     table : pandas.DataFrame
         ``compute``, ``p_reach``, ``mc_se`` over a grid of budgets (the curve behind the answer).
     text : str
+    target_loss, prob : float
+        The target and the required probability.
+    kind : str
+    loss_unit : str
+        The model's loss unit (for the text).
+    compute_bounds : (float, float)
+        The searched range (FLOPs).
+    max_observed_compute : float
+    compute_mc_se_factor : float
+        Monte Carlo error of ``compute`` as a multiplicative factor (NaN when unknown).
+    params_median, tokens_median : float
+        Compute-optimal allocation at ``compute`` (posterior medians; NaN when not known).
+    cost_median, cost_lower, cost_upper, gpu_hours_median, gpu_hours_lower, gpu_hours_upper
+        Cost and GPU-hours of the budget (NaN without ``cost=``); ``currency`` their currency.
+    p_reachable_at_any_budget : float
+        Share of posterior draws whose irreducible loss is below the target (NaN when the
+        target is reachable).
+    random_seed : int or None
+    entropy : int
+    converged : bool
 
     Examples
     --------
@@ -56,11 +77,25 @@ class TargetBudget:
     probability: float
     mc_se: float
     reachable: bool
-    table: pd.DataFrame
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
+    target_loss: float
+    prob: float
+    kind: str
+    loss_unit: str
+    compute_bounds: tuple
+    max_observed_compute: float
+    random_seed: int | None
+    entropy: int
+    compute_mc_se_factor: float = float("nan")
+    params_median: float = float("nan")
+    tokens_median: float = float("nan")
+    cost_median: float = float("nan")
+    cost_lower: float = float("nan")
+    cost_upper: float = float("nan")
+    gpu_hours_median: float = float("nan")
+    gpu_hours_lower: float = float("nan")
+    gpu_hours_upper: float = float("nan")
+    currency: str | None = None
+    p_reachable_at_any_budget: float = float("nan")
 
 
 def compute_for_target(
@@ -144,7 +179,7 @@ def compute_for_target(
 
     def reached(c: float) -> np.ndarray:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            # the search probes far beyond the data on purpose; the answer's ratio is warned
             warnings.filterwarnings("ignore", category=ExtrapolationWarning)
             fc = model.predict(compute=[c], random_seed=seed)
         state["converged"] = bool(fc.converged)
@@ -185,9 +220,9 @@ def compute_for_target(
         "compute_bounds": (lo, hi),
         "max_observed_compute": max_c,
         "converged": state["converged"],
-        "warning": "" if state["converged"] else NOT_CONVERGED_BANNER,
         "random_seed": random_seed,
-        "seed_entropy": entropy,
+        "entropy": entropy,
+        "loss_unit": getattr(model, "loss_unit", ""),
     }
     if reachable:
         hit = reached(answer).astype(float)
@@ -204,9 +239,26 @@ def compute_for_target(
         irreducible = model.posterior_draws().get("E")
         if irreducible is not None:
             attrs["p_reachable_at_any_budget"] = float(np.mean(irreducible < target))
-    table.attrs.update(attrs)
-    text = _text(answer, p_at, se, reachable, table.attrs, model, hi)
-    warn_unconverged(state["converged"], "target budget")
+    result = TargetBudget(
+        compute=float(answer),
+        probability=p_at,
+        mc_se=se,
+        reachable=reachable,
+        table=table,
+        **attrs,
+    )
+    legacy = {k: v for k, v in result.fields().items() if k not in _NOT_IN_OLD_ATTRS}
+    legacy = {
+        k: v
+        for k, v in legacy.items()
+        if v is not None and not (isinstance(v, float) and np.isnan(v))
+    }
+    attach_legacy_attrs(
+        table,
+        "TargetBudget",
+        {**legacy, "seed_entropy": entropy, "warning": result.warning},
+        {"seed_entropy": "entropy"},
+    )
     ratio = answer / max_c if np.isfinite(max_c) else np.nan
     if reachable and ratio > EXTRAPOLATION_WARN_RATIO:
         warnings.warn(
@@ -215,19 +267,12 @@ def compute_for_target(
             ExtrapolationWarning,
             stacklevel=2,
         )
-    return TargetBudget(
-        compute=float(answer),
-        probability=p_at,
-        mc_se=se,
-        reachable=reachable,
-        table=table,
-        text=text,
-    )
+    return result
 
 
 def _allocation(model, compute: float, seed: int) -> dict:
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        # the allocation is read at the answer, whose extrapolation was warned already
         warnings.filterwarnings("ignore", category=ExtrapolationWarning)
         fc = model.predict(compute=[compute], random_seed=seed)
     alloc = fc.allocation
@@ -257,44 +302,3 @@ def _cost_summary(cost: ComputeCost, compute: float, seed: int) -> dict:
         out.update({f"{key}_median": mid, f"{key}_lower": lo, f"{key}_upper": hi})
     out["currency"] = cost.currency
     return out
-
-
-def _text(answer, p_at, se, reachable, a, model, hi) -> str:
-    unit = getattr(model, "loss_unit", "")
-    what = "the law's loss" if a["kind"] == "mean" else "the loss of one run"
-    target = f"{a['target_loss']:g} {unit}".strip()
-    parts = [f"{NOT_CONVERGED_BANNER}."] if not a["converged"] else []
-    if not reachable:
-        parts.append(
-            f"No budget up to {hi:.3g} FLOPs gives a {a['prob']:.0%} chance that {what} reaches "
-            f"{target}; the chance at that budget is {likelihood_words(p_at, se)}."
-        )
-        if "p_reachable_at_any_budget" in a:
-            parts.append(
-                f"The irreducible loss is below the target in only "
-                f"{a['p_reachable_at_any_budget']:.0%} of posterior draws."
-            )
-        return " ".join(parts)
-    err = a.get("compute_mc_se_factor", np.nan)
-    err_text = f" (Monte Carlo error about ±{100 * (err - 1):.0f}%)" if np.isfinite(err) else ""
-    parts.append(
-        f"The smallest training budget with at least a {a['prob']:.0%} chance that {what} "
-        f"reaches {target} is {answer:.3g} FLOPs{err_text}; there the chance is "
-        f"{likelihood_words(p_at, se)}."
-    )
-    if "params_median" in a:
-        parts.append(
-            f"Allocated compute-optimally that is about {a['params_median']:.3g} parameters on "
-            f"{a['tokens_median']:.3g} tokens (posterior medians)."
-        )
-    if "cost_median" in a:
-        cur = a["currency"]
-        parts.append(
-            f"It would take about {a['gpu_hours_median']:.3g} GPU-hours and cost "
-            f"{format_money(a['cost_median'], cur)} ({round(INTERVAL_PROB * 100)}% interval "
-            f"{format_money(a['cost_lower'], cur)} to {format_money(a['cost_upper'], cur)})."
-        )
-    max_c = a["max_observed_compute"]
-    if np.isfinite(max_c):
-        parts.append(f"That is {answer / max_c:.3g}x the largest compute observed.")
-    return " ".join(parts)

@@ -14,14 +14,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
-from ..core.diagnostics import NOT_CONVERGED_BANNER
-from ..core.exceptions import ConvergenceWarning, DataError, InputWarning
+from ..core.exceptions import ConfigError, DataError, InputWarning
 from ..core.forecast import Forecast
 from .inputs import child_seed, sample_inputs
 from .plan import Investment
 
-__all__ = ["LossDraws", "PlanDraws", "resolve_losses", "simulate_plan"]
+__all__ = [
+    "LossDraws",
+    "PlanDraws",
+    "check_workload",
+    "joint_dataset",
+    "resolve_losses",
+    "simulate_plan",
+]
 
 #: Thresholds above this are probably percents (20 meaning 20%).
 PERCENT_SUSPECT = 5.0
@@ -79,6 +86,57 @@ class PlanDraws:
         return pd.DataFrame(data)
 
 
+#: Variables of :func:`joint_dataset`, with their units (``None``: the plans' currency).
+JOINT_VARIABLES = {
+    "loss": "loss",
+    "cost": None,
+    "value": None,
+    "net_benefit": None,
+    "roi": "fraction (ROI = (V - C) / C)",
+}
+
+
+def joint_dataset(draws: list[PlanDraws], n_chains: int | None) -> xr.Dataset:
+    """Joint draws of several plans as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``.
+
+    Variables ``loss``, ``cost``, ``value``, ``net_benefit`` and ``roi``; draw ``i`` of every
+    plan shares one posterior draw and one draw of every business input. Independent draws
+    (``n_chains=None``) are one chain. ArviZ reads it directly: ``arviz.ess(ds, method="mean")``
+    gives the effective sample size of every variable and plan.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scaling_bayes.decision import Investment, LinearValue
+    >>> plan = Investment(params=1e9, tokens=2e10,
+    ...                   value=LinearValue(baseline_loss=2.6, usd_per_loss_unit=1e6))
+    >>> d = simulate_plan(plan, np.random.default_rng(0).normal(2.4, 0.05, 400), entropy=0)
+    >>> joint_dataset([d], n_chains=4)["net_benefit"].dims
+    ('chain', 'draw', 'plan')
+    """
+    if not draws:
+        raise DataError("joint_dataset needs the draws of at least one plan")
+    chains = 1 if n_chains is None else int(n_chains)
+    n = draws[0].loss.size
+    if n % chains:
+        raise DataError(f"{n} draws cannot be split into {chains} chains of equal length")
+    names = [d.plan.label for d in draws]
+    currency = draws[0].plan.currency
+    data = {}
+    for var, unit in JOINT_VARIABLES.items():
+        stacked = np.stack([np.asarray(getattr(d, var), dtype=float) for d in draws], axis=-1)
+        data[var] = xr.DataArray(
+            stacked.reshape(chains, n // chains, len(draws)),
+            dims=("chain", "draw", "plan"),
+            attrs={"units": unit or currency},
+        )
+    return xr.Dataset(
+        data,
+        coords={"chain": np.arange(chains), "draw": np.arange(n // chains), "plan": names},
+        attrs={"independent_draws": n_chains is None},
+    )
+
+
 def simulate_plan(plan: Investment, loss: np.ndarray, entropy: int, *, fixed=None) -> PlanDraws:
     """Sample the plan's inputs jointly with ``loss``; evaluate its cost and value."""
     loss = np.asarray(loss, dtype=float)
@@ -127,10 +185,7 @@ def _from_model(model, plans, entropy, kind) -> LossDraws:
     for stream, (index, scales) in enumerate(calls):
         if not index:
             continue
-        with warnings.catch_warnings():
-            # The risk result carries its own not-converged warning; one is enough.
-            warnings.filterwarnings("ignore", category=ConvergenceWarning)
-            fc = model.predict(**scales, random_seed=child_seed(entropy, stream))
+        fc = model.predict(**scales, random_seed=child_seed(entropy, stream))
         converged &= bool(fc.converged)
         n_chains = int(fc.idata.predictions.sizes["chain"])
         flat = fc.flat_draws(kind)
@@ -300,6 +355,85 @@ def _scales_table(plans, rows) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+# ---------------------------------------------------------------------- amount of work
+#: Default memory limit of one comparison of plans (bytes); :func:`check_workload` refuses more.
+MAX_WORKLOAD_BYTES = 4e9
+#: Floats held per plan and joint draw: the forecast (mean and predictive, a few temporaries),
+#: loss, value, cost, net benefit and ROI, the footprint (3), the net-benefit matrices of the
+#: ladder (options, winners, steps) and about a dozen sampled business inputs.
+_FLOATS_PER_PLAN_DRAW = 32
+
+
+def check_workload(n_plans, n_draws, *, max_bytes: float | None = None) -> float:
+    """Refuse, before any work, a comparison of plans that would not fit in memory.
+
+    ``compare_scales`` (and ``evsi_pilot``, ``evpi``) hold joint draws of every plan at once,
+    about ``32 x 8`` bytes per plan and draw. Call this before fitting (``n_draws`` = chains x
+    draws per chain) to learn whether the review would fit; ``compare_scales`` calls it too.
+
+    Parameters
+    ----------
+    n_plans : int
+        Plans to compare.
+    n_draws : int
+        Joint draws per plan (posterior chains x draws, or rows of loss draws).
+    max_bytes : float, optional
+        Limit in bytes (default :data:`MAX_WORKLOAD_BYTES`, 4 GB).
+
+    Returns
+    -------
+    float
+        The estimated memory in bytes.
+
+    Raises
+    ------
+    ConfigError
+        When the estimate exceeds the limit, naming both and the fixes.
+
+    Examples
+    --------
+    >>> round(check_workload(10, 4000) / 1e6)   # MB
+    10
+    >>> try:
+    ...     check_workload(20_000, 4000)
+    ... except ConfigError as err:
+    ...     print(str(err)[:72])
+    comparing 20,000 plans on 4,000 joint draws needs about 20.5 GB, more th
+    """
+    for name, value in (("n_plans", n_plans), ("n_draws", n_draws)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigError(f"{name} must be a positive integer; got {value!r}")
+    limit = MAX_WORKLOAD_BYTES if max_bytes is None else max_bytes
+    if isinstance(limit, bool) or not np.isfinite(float(limit)) or float(limit) <= 0:
+        raise ConfigError(f"max_bytes must be a positive number of bytes; got {max_bytes!r}")
+    need = float(n_plans) * float(n_draws) * _FLOATS_PER_PLAN_DRAW * 8
+    if need > limit:
+        raise ConfigError(
+            f"comparing {n_plans:,} plans on {n_draws:,} joint draws needs about "
+            f"{need / 1e9:.3g} GB, more than the limit of {float(limit) / 1e9:.3g} GB; compare "
+            "fewer plans (e.g. a coarser grid of budgets: plans_from_budgets(np.geomspace(lo, "
+            "hi, 20), ...)), use fewer posterior draws (fit with fewer draws per chain), or raise "
+            "the limit with max_bytes= if the machine has the memory"
+        )
+    return need
+
+
+def draw_count(source) -> int | None:
+    """Joint draws a source of losses will give per plan, without computing them (None: unknown)."""
+    if is_model(source):
+        idata = getattr(source, "idata_", None)
+        if idata is None or not hasattr(idata, "posterior"):
+            return None
+        return int(idata.posterior.sizes["chain"] * idata.posterior.sizes["draw"])
+    if isinstance(source, Forecast):
+        sizes = source.idata.predictions.sizes
+        return int(sizes["chain"] * sizes["draw"])
+    if isinstance(source, list | tuple) and source and np.ndim(source[0]) == 1:
+        return int(np.size(source[0]))
+    shape = np.shape(source) if isinstance(source, np.ndarray) else None
+    return int(shape[0]) if shape else None
+
+
 # ---------------------------------------------------------------------- checks shared by callers
 def check_threshold(threshold) -> float:
     """A finite ROI threshold; warns when it looks like a percent (|t| > 5)."""
@@ -383,9 +517,3 @@ def check_reference_losses(plans, losses: LossDraws) -> None:
             InputWarning,
             stacklevel=3,
         )
-
-
-def warn_unconverged(converged: bool, what: str) -> None:
-    """Issue the package's not-converged warning for risk results."""
-    if not converged:
-        warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)

@@ -14,42 +14,48 @@ it is reported with the probability that the next step would still pay, ``P(NB_{
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..core.constants import INTERVAL_PROB
-from ..core.diagnostics import NOT_CONVERGED_BANNER
 from ..core.exceptions import DataError
+from .assess import RiskResult, risk_from_draws
 from .inputs import seed_entropy
 from .joint import (
     LossDraws,
     check_plans,
     check_reference_losses,
     check_threshold,
+    check_workload,
+    draw_count,
+    joint_dataset,
     resolve_losses,
     simulate_plan,
-    warn_unconverged,
 )
 from .metrics import (
+    PARETO_K_MAX,
     ROI_CONVENTION,
     effective_sample_size,
     ess_method,
     evpi_from_draws,
     mcse_mean,
+    pareto_khat,
     prob_exceeds,
 )
+from .plan import Investment
+from .results import AcceptabilityCurve, DecisionResult, attach_legacy_attrs
 from .value import LinearValue
-from .wording import format_money, format_percent, likelihood_words
 
 __all__ = ["DO_NOTHING", "ScaleLadder", "acceptability_curve", "compare_scales"]
 
 DO_NOTHING = "do nothing"
 
 
-@dataclass(frozen=True)
-class ScaleLadder:
+@dataclass(frozen=True, kw_only=True)
+class ScaleLadder(DecisionResult):
     """What :func:`compare_scales` returns.
 
     Attributes
@@ -57,45 +63,173 @@ class ScaleLadder:
     table : pandas.DataFrame
         One row per plan, sorted by expected cost (see :func:`compare_scales`).
     text : str
-        A paragraph for a memo.
+        A paragraph for a memo (written by the report layer).
     draws : list of PlanDraws
         Joint draws of each plan, in the table's order.
     losses : LossDraws
     threshold : float
     include_do_nothing : bool
         Whether "do nothing" (net benefit 0) is one of the options.
+    entropy : int
+        Seed entropy of the business-input draws.
+    interval_prob : float
+    currency : str
+    n_draws : int
+    ess_method, source : str
+    best : str
+        The option with the highest expected net benefit (may be "do nothing").
+    stop_point : str
+        The plan after which the expected marginal net benefit turns negative; the largest plan
+        when no step within the ladder has a negative expected marginal net benefit
+        (``stop_reached`` is then False).
+    stop_reached : bool
+    p_next_step_pays, p_next_step_pays_mc_se : float
+        P(NB of the step after the stop point > 0) and its Monte Carlo error (NaN when the stop
+        point is not reached).
+    p_best_do_nothing, p_best_do_nothing_mc_se : float
+        Share of draws in which doing nothing is best, and its Monte Carlo error (NaN without
+        that option).
+    evpi, evpi_mc_se : float
+        Expected value of perfect information of the choice, and its Monte Carlo error.
+    evpi_pareto_k : float
+        Pareto k-hat of the regret draws behind the EVPI (above 0.7: unreliable).
+    converged : bool
 
     Examples
     --------
-    See :func:`compare_scales`: ``ladder.best``, ``ladder.stop_point`` and
-    ``ladder.net_benefit_matrix()`` (draws x options, "do nothing" first).
+    See :func:`compare_scales`: ``ladder.best``, ``ladder.stop_point``,
+    ``ladder.net_benefit_matrix()`` (draws x options, "do nothing" first), ``ladder.risk(plan)``
+    (one plan's RiskResult from the ladder's own draws) and ``ScaleLadder.from_risk(risk)``.
+
+    A fit that did not converge warned once, when it was fitted; the ladder does not warn
+    again: ``converged`` is False and ``.text`` and every table built from it say so.
     """
 
-    table: pd.DataFrame
-    text: str
     draws: list
     losses: LossDraws
     threshold: float
     include_do_nothing: bool
     entropy: int
+    interval_prob: float
+    currency: str
+    n_draws: int
+    ess_method: str
+    source: str
+    best: str
+    stop_point: str
+    stop_reached: bool
+    p_next_step_pays: float
+    p_next_step_pays_mc_se: float
+    p_best_do_nothing: float
+    p_best_do_nothing_mc_se: float = float("nan")
+    evpi: float = float("nan")
+    evpi_mc_se: float = float("nan")
+    evpi_pareto_k: float = float("nan")
 
     @property
-    def converged(self) -> bool:
-        return bool(self.table.attrs["converged"])
+    def heavy_tailed(self) -> bool:
+        """True when an expectation of some plan, or the EVPI, rests on a heavy tail (k > 0.7)."""
+        return bool(self.table["heavy_tailed"].any()) or bool(self.evpi_pareto_k > PARETO_K_MAX)
+
+    roi_convention = ROI_CONVENTION
+    net_benefit = "NB = V - C (money; positive = gain)"
+    marginal = (
+        "dE[V]/dE[C] and dE[NB]/dE[C] = dE[V]/dE[C] - 1 from the previous plan "
+        "(the first plan: from doing nothing); plans sorted by expected cost"
+    )
 
     @property
-    def best(self) -> str:
-        """The option with the highest expected net benefit (may be "do nothing")."""
-        return str(self.table.attrs["best"])
+    def joint(self):
+        """The joint draws as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``."""
+        return joint_dataset(self.draws, self.losses.n_chains)
 
-    @property
-    def stop_point(self) -> str:
-        """The plan after which the expected marginal net benefit turns negative.
+    def risk(self, plan) -> RiskResult:
+        """The :class:`~scaling_bayes.decision.RiskResult` of one plan, from the ladder's draws.
 
-        The largest plan when no step within the ladder has a negative expected marginal net
-        benefit (``table.attrs["stop_reached"]`` is then False).
+        No new draws and no forecast: the per-plan table (ROI percentiles, VaR, CVaR, ...) is
+        computed on the very joint draws behind the ladder's row, so both state the same
+        probabilities and expectations.
+
+        Parameters
+        ----------
+        plan : str, int or Investment
+            The plan's label, its 0-based row in :attr:`table`, or the plan itself.
+
+        Returns
+        -------
+        RiskResult
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scaling_bayes.decision import Investment, LinearValue, compare_scales
+        >>> value = LinearValue(baseline_loss=2.6, usd_per_loss_unit=1e6)
+        >>> plans = [Investment(params=n, tokens=20 * n, value=value) for n in (1e9, 3e9)]
+        >>> rng = np.random.default_rng(0)
+        >>> loss = np.column_stack([rng.normal(m, 0.03, 1000) for m in (2.45, 2.35)])
+        >>> ladder = compare_scales(loss, plans, random_seed=0)
+        >>> risk = ladder.risk(1)
+        >>> bool(risk.probability == ladder.table["p_roi_above_threshold"].iloc[1])
+        True
         """
-        return str(self.table.attrs["stop_point"])
+        j = self._row(plan)
+        d = self.draws[j]
+        scales = self.table.iloc[[j]][list(self.losses.scales.columns)].reset_index(drop=True)
+        one = dataclasses.replace(self.losses, loss=d.loss[:, None], scales=scales)
+        return risk_from_draws(
+            d,
+            one,
+            threshold=self.threshold,
+            entropy=self.entropy,
+            interval_prob=self.interval_prob,
+        )
+
+    @classmethod
+    def from_risk(cls, risk: RiskResult, *, include_do_nothing: bool = True) -> ScaleLadder:
+        """A one-plan ladder on a :class:`~scaling_bayes.decision.RiskResult`'s own draws.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scaling_bayes.decision import Investment, LinearValue, assess_roi
+        >>> plan = Investment(params=7e9, tokens=1.4e11,
+        ...                   value=LinearValue(baseline_loss=2.6, usd_per_loss_unit=2e5))
+        >>> risk = assess_roi(np.random.default_rng(0).normal(2.3, 0.05, 1000), plan,
+        ...                   random_seed=0)
+        >>> ladder = ScaleLadder.from_risk(risk)
+        >>> bool(ladder.table["p_roi_above_threshold"].iloc[0] == risk.probability)
+        True
+        """
+        if not isinstance(risk, RiskResult):
+            raise DataError(f"from_risk needs a RiskResult (assess_roi); got {type(risk).__name__}")
+        if not isinstance(include_do_nothing, bool):
+            raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
+        return _ladder_from_draws(
+            [risk.draws],
+            risk.losses,
+            threshold=risk.threshold,
+            entropy=risk.entropy,
+            interval_prob=risk.interval_prob,
+            include_do_nothing=include_do_nothing,
+        )
+
+    def _row(self, plan) -> int:
+        labels = [d.plan.label for d in self.draws]
+        if isinstance(plan, Investment):
+            plan = plan.label
+        if isinstance(plan, str):
+            if plan not in labels:
+                raise DataError(f"plan {plan!r} is not in the ladder; its plans are {labels}")
+            return labels.index(plan)
+        if isinstance(plan, int | np.integer) and not isinstance(plan, bool):
+            if not 0 <= plan < len(labels):
+                raise DataError(
+                    f"plan row {plan} is out of range; give 0 to {len(labels) - 1} or a label"
+                )
+            return int(plan)
+        raise DataError(
+            f"plan must be a label, a 0-based row or an Investment; got {type(plan).__name__}"
+        )
 
     def net_benefit_matrix(self) -> tuple[np.ndarray, list[str]]:
         """Net benefit draws, shape (n, options), and option names (with "do nothing")."""
@@ -105,9 +239,6 @@ class ScaleLadder:
             nb = np.column_stack([np.zeros(nb.shape[0]), nb])
             names = [DO_NOTHING, *names]
         return nb, names
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def compare_scales(
@@ -119,6 +250,7 @@ def compare_scales(
     kind: str = "predictive",
     interval_prob: float = INTERVAL_PROB,
     include_do_nothing: bool = True,
+    max_bytes: float | None = None,
 ) -> ScaleLadder:
     """Compare candidate plans on the same joint draws: one row per plan.
 
@@ -139,6 +271,9 @@ def compare_scales(
     include_do_nothing : bool
         Count "do nothing" (net benefit 0) as an option in the best-plan probabilities, the
         recommendation and the EVPI.
+    max_bytes : float, optional
+        Memory limit of the comparison (default 4 GB); more plans x draws than fit are refused
+        before any forecast is made (see :func:`~scaling_bayes.decision.check_workload`).
 
     Returns
     -------
@@ -150,8 +285,10 @@ def compare_scales(
         ``p_best`` (+ ``_mc_se``), ``marginal_value_per_extra_cost`` (dE[V]/dE[C] from the
         previous plan), ``marginal_net_benefit_per_extra_cost`` (dE[NB]/dE[C]),
         ``p_step_pays`` (P(NB_i > NB_{i-1})), ``stop_point``, ``gpu_hours``, ``energy_mwh``,
-        ``co2e_t`` (medians). ``attrs``: ``best``, ``stop_point``, ``evpi``, ``evpi_mc_se``,
-        ``p_best_do_nothing`` and the conventions.
+        ``co2e_t`` (medians), ``expected_net_benefit_pareto_k``, ``expected_roi_pareto_k``
+        (Pareto k-hat of the draws behind each expectation) and ``heavy_tailed`` (some
+        expectation of the plan has k-hat above 0.7 and is not reliable). Fields: ``best``,
+        ``stop_point``, ``evpi``, ``evpi_mc_se``, ``p_best_do_nothing`` and the conventions.
 
     Examples
     --------
@@ -170,39 +307,71 @@ def compare_scales(
     threshold = check_threshold(threshold)
     if not isinstance(include_do_nothing, bool):
         raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
+    n_draws = draw_count(source)
+    if n_draws is not None:
+        check_workload(len(plans), n_draws, max_bytes=max_bytes)
     entropy = seed_entropy(random_seed)
     losses = resolve_losses(source, plans, entropy=entropy, kind=kind)
     check_reference_losses(plans, losses)
     draws = [simulate_plan(p, losses.loss[:, j], entropy) for j, p in enumerate(plans)]
+    return _ladder_from_draws(
+        draws,
+        losses,
+        threshold=threshold,
+        entropy=entropy,
+        interval_prob=interval_prob,
+        include_do_nothing=include_do_nothing,
+    )
+
+
+def _ladder_from_draws(
+    draws, losses, *, threshold, entropy, interval_prob, include_do_nothing
+) -> ScaleLadder:
+    """The ladder of joint draws already made (``draws[j]`` from ``losses.loss[:, j]``)."""
     order = np.argsort([d.cost.mean() for d in draws], kind="stable")
     draws = [draws[i] for i in order]
     scales = losses.scales.iloc[order].reset_index(drop=True)
-    table, attrs = _ladder_table(
+    table, fields = _ladder_table(
         draws, scales, losses, threshold, interval_prob, include_do_nothing
     )
-    table.attrs.update(attrs)
-    ladder = ScaleLadder(
+    common = dict(
         table=table,
-        text="",
         draws=draws,
         losses=losses,
         threshold=threshold,
         include_do_nothing=include_do_nothing,
         entropy=entropy,
+        interval_prob=interval_prob,
+        converged=losses.converged,
+        **fields,
     )
-    evpi, evpi_se = evpi_from_draws(ladder.net_benefit_matrix()[0], losses.n_chains)
-    table.attrs.update(evpi=evpi, evpi_mc_se=evpi_se)
-    text = ladder_text(table)
-    warn_unconverged(losses.converged, "scale comparison")
-    return ScaleLadder(
-        table=table,
-        text=text,
-        draws=draws,
-        losses=losses,
-        threshold=threshold,
-        include_do_nothing=include_do_nothing,
-        entropy=entropy,
+    nb, _ = ScaleLadder(**common).net_benefit_matrix()
+    evpi, evpi_se = evpi_from_draws(nb, losses.n_chains)
+    regret = nb.max(axis=1) - nb[:, int(np.argmax(nb.mean(axis=0)))]
+    ladder = ScaleLadder(**common, evpi=evpi, evpi_mc_se=evpi_se, evpi_pareto_k=pareto_khat(regret))
+    attach_legacy_attrs(
+        table,
+        "ScaleLadder",
+        {
+            "roi_convention": ROI_CONVENTION,
+            "net_benefit": ScaleLadder.net_benefit,
+            "marginal": ScaleLadder.marginal,
+            **ladder.fields(),
+            "warning": ladder.warning,
+        },
     )
+    return ladder
+
+
+def _tail_columns(nb: np.ndarray, d) -> dict:
+    """Pareto k-hat of the draws behind a plan's expectations, and whether any is unreliable."""
+    k_nb, k_roi = pareto_khat(nb), pareto_khat(d.roi)
+    worst = np.nanmax([k_nb, k_roi, pareto_khat(d.value), pareto_khat(d.cost), -np.inf])
+    return {
+        "expected_net_benefit_pareto_k": k_nb,
+        "expected_roi_pareto_k": k_roi,
+        "heavy_tailed": bool(worst > PARETO_K_MAX),
+    }
 
 
 def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_nothing):
@@ -229,6 +398,7 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
                 "gpu_hours": np.median(d.footprint["gpu_hours"]),
                 "energy_mwh": np.median(d.footprint["energy_mwh"]),
                 "co2e_t": np.median(d.footprint["co2e_t"]),
+                **_tail_columns(nb[:, j], d),
             }
         )
     table = pd.concat([scales, pd.DataFrame(rows)], axis=1)
@@ -271,90 +441,30 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
     best = table["plan"].iloc[best_plan]
     if include_do_nothing and means[best_plan] <= 0:
         best = DO_NOTHING
-    p_nothing = float(np.mean(winner == 0)) if include_do_nothing else float("nan")
-    attrs = {
-        "roi_convention": ROI_CONVENTION,
-        "net_benefit": "NB = V - C (money; positive = gain)",
-        "marginal": "dE[V]/dE[C] and dE[NB]/dE[C] = dE[V]/dE[C] - 1 from the previous plan "
-        "(the first plan: from doing nothing); plans sorted by expected cost",
-        "threshold": threshold,
-        "interval_prob": interval_prob,
+    if include_do_nothing:
+        p_nothing, p_nothing_se, _ = prob_exceeds((winner == 0).astype(float), 0.5, chains)
+    else:
+        p_nothing, p_nothing_se = float("nan"), float("nan")
+    fields = {
         "currency": draws[0].plan.currency,
         "n_draws": losses.n_draws,
         "ess_method": ess_method(chains),
         "source": losses.source,
-        "best": best,
-        "stop_point": table["plan"].iloc[stop],
+        "best": str(best),
+        "stop_point": str(table["plan"].iloc[stop]),
         "stop_reached": bool(negative.size),
         "p_next_step_pays": float(p_step[stop + 1]) if negative.size else float("nan"),
         "p_next_step_pays_mc_se": float(p_step_se[stop + 1]) if negative.size else float("nan"),
-        "p_best_do_nothing": p_nothing,
-        "include_do_nothing": include_do_nothing,
-        "converged": losses.converged,
-        "warning": "" if losses.converged else NOT_CONVERGED_BANNER,
+        "p_best_do_nothing": float(p_nothing),
+        "p_best_do_nothing_mc_se": float(p_nothing_se),
     }
-    return table, attrs
-
-
-def ladder_text(table: pd.DataFrame) -> str:
-    """The memo paragraph of a scale comparison."""
-    a = table.attrs
-    cur = a["currency"]
-    n = a["n_draws"]
-    parts = []
-    if not a["converged"]:
-        parts.append(f"{NOT_CONVERGED_BANNER}.")
-    best = a["best"]
-    if best == DO_NOTHING:
-        top = table.loc[table["expected_net_benefit"].idxmax()]
-        parts.append(
-            f"No plan has a positive expected net benefit (NB = V - C); the best, {top['plan']}, "
-            f"expects {format_money(top['expected_net_benefit'], cur)}. Doing nothing is best in "
-            f"expectation."
-        )
-    else:
-        row = table.loc[table["plan"] == best].iloc[0]
-        p_words = likelihood_words(
-            row["p_roi_above_threshold"], row["p_roi_above_threshold_mc_se"], n
-        )
-        parts.append(
-            f"Of {len(table)} plans, {best} has the highest expected net benefit, "
-            f"{format_money(row['expected_net_benefit'], cur)} "
-            f"({round(a['interval_prob'] * 100)}% interval "
-            f"{format_money(row['expected_net_benefit_lower'], cur)} to "
-            f"{format_money(row['expected_net_benefit_upper'], cur)}); it is the best option in "
-            f"{format_percent(row['p_best'])} of draws and is {p_words} to return more than "
-            f"{format_percent(a['threshold'])} (ROI = (V - C) / C, "
-            "break-even 0)."
-        )
-    if a["stop_reached"]:
-        parts.append(
-            f"Returns stop being worth it after {a['stop_point']}: the next step up costs more "
-            "than it adds in expectation, though it still pays with probability "
-            f"{likelihood_words(a['p_next_step_pays'], a['p_next_step_pays_mc_se'], n)}."
-        )
-    else:
-        parts.append(
-            "Every step up the ladder adds expected net benefit: the stop point lies beyond the "
-            f"largest plan, {a['stop_point']} (larger plans extrapolate further)."
-        )
-    if a["include_do_nothing"]:
-        parts.append(f"Doing nothing is best in {format_percent(a['p_best_do_nothing'])} of draws.")
-    parts.append(
-        f"Perfect information would be worth {format_money(a['evpi'], cur)} (EVPI, Monte Carlo "
-        f"error {format_money(a['evpi_mc_se'], cur)}): the most any further study could be worth."
-    )
-    ratio = table["extrapolation_ratio"].max()
-    if np.isfinite(ratio):
-        parts.append(f"The largest plan reaches {ratio:.3g}x the largest compute observed.")
-    parts.append(f"Based on {n:,} joint draws shared by all plans ({a['ess_method']}).")
-    return " ".join(parts)
+    return table, fields
 
 
 # ---------------------------------------------------------------------- acceptability
 def acceptability_curve(
     result, *, lambdas=None, n_points: int = 60, baseline_loss: float | None = None
-) -> pd.DataFrame:
+) -> AcceptabilityCurve:
     """P(net benefit > 0) against the value of one unit of loss improvement (CEAC).
 
     ``NB(lambda) = lambda x H x (baseline - L) - C`` per draw, with ``H`` the value model's
@@ -372,10 +482,10 @@ def acceptability_curve(
 
     Returns
     -------
-    pandas.DataFrame
-        Long format: ``plan``, ``lambda``, ``p_net_benefit_positive``, ``mc_se``,
-        ``expected_net_benefit``. ``attrs["break_even"]`` maps each plan to its break-even
-        lambda (inf when the plan cannot improve on the baseline in expectation).
+    AcceptabilityCurve
+        ``.table`` in long format: ``plan``, ``lambda``, ``p_net_benefit_positive``, ``mc_se``,
+        ``expected_net_benefit``; ``.break_even`` maps each plan to its break-even lambda (inf
+        when the plan cannot improve on the baseline in expectation).
 
     Examples
     --------
@@ -385,7 +495,7 @@ def acceptability_curve(
     ...                   value=LinearValue(baseline_loss=2.6, usd_per_loss_unit=1e6))
     >>> risk = assess_roi(np.random.default_rng(0).normal(2.3, 0.05, 4000), plan, random_seed=0)
     >>> curve = acceptability_curve(risk)
-    >>> round(curve.attrs["break_even"][plan.label] / 1e3)   # E[C] / E[0.3] in USD per nat
+    >>> round(curve.break_even[plan.label] / 1e3)   # E[C] / E[0.3] in USD per nat
     41
     """
     draws = result.draws if isinstance(result.draws, list) else [result.draws]
@@ -437,12 +547,13 @@ def acceptability_curve(
             )
         )
     curve = pd.concat(frames, ignore_index=True)
-    curve.attrs.update(
+    out = AcceptabilityCurve(
+        table=curve,
         break_even=break_even,
         lambda_unit=f"{draws[0].plan.currency} per unit of loss"
         + (" per year" if draws[0].plan.value.horizon_years is not None else ""),
         net_benefit="NB(lambda) = lambda x horizon factor x (baseline - loss) - cost",
         converged=bool(result.losses.converged),
-        warning="" if result.losses.converged else NOT_CONVERGED_BANNER,
     )
-    return curve
+    attach_legacy_attrs(curve, "AcceptabilityCurve", {**out.fields(), "warning": out.warning})
+    return out

@@ -16,17 +16,20 @@ Definitions and sign conventions (FACTS.md), used in every table and text of the
   Uryasev 2002; equal to the tail mean for continuous distributions).
 
 Effective sample size (ESS): for independent joint draws (plain arrays of loss draws) ESS is the
-number of draws. For draws from MCMC chains it is estimated per quantity with the split-chain,
-Geyer initial-monotone-sequence estimator of Stan and ArviZ (``arviz.ess(method="mean")``),
-capped at the number of draws; results say which was used.
+number of draws. For draws from MCMC chains it is estimated per quantity by ArviZ
+(``arviz.ess(method="mean")``; quantiles with ``arviz.mcse(method="quantile")``) on the
+(chain, draw) array, capped at the number of draws; results say which was used.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import fft, stats
+from scipy import stats
 
+from ..core._arviz import ess as az_ess
+from ..core._arviz import mcse as az_mcse
+from ..core._arviz import psislw as az_psislw
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError, MonteCarloWarning
 
@@ -38,6 +41,7 @@ __all__ = [
     "evpi_from_draws",
     "mcse_mean",
     "mcse_quantile",
+    "pareto_khat",
     "prob_exceeds",
     "roi",
     "value_at_risk",
@@ -57,8 +61,56 @@ METRIC_COLUMNS = (
 
 ROI_CONVENTION = "ROI = (V - C) / C, break-even 0 (V value, C cost; not V / C)"
 
+#: Above this Pareto k-hat the Monte Carlo estimate of an expectation is unreliable: the draws'
+#: tail is too heavy for the mean to settle (Vehtari et al. 2024, "Pareto smoothed importance
+#: sampling", JMLR 25(72), section 3: k > 0.7).
+PARETO_K_MAX = 0.7
+
+
+def pareto_khat(x) -> float:
+    """Pareto k-hat of the heavier tail of the draws ``x``, as PSIS estimates it.
+
+    A generalized Pareto distribution is fitted to the largest draws of ``x`` and of ``-x``
+    (ArviZ's ``psislw`` fit: the ``min(n / 5, 3 sqrt(n))`` largest); the larger shape ``k`` is
+    returned. Above :data:`PARETO_K_MAX` (0.7) the sample mean of ``x`` is not a reliable
+    estimate of its expectation (with ``k >= 1`` the expectation does not even exist): it moves
+    from seed to seed however many draws are taken. NaN when a tail has too few distinct values
+    to fit (bounded or discrete draws, whose means are reliable).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> light = np.random.default_rng(0).normal(size=4000)
+    >>> heavy = stats.pareto(0.5).rvs(4000, random_state=1)   # infinite mean
+    >>> bool(pareto_khat(light) < 0.7), bool(pareto_khat(heavy) > 0.7)
+    (True, True)
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n < 20 or np.ptp(x) <= 0:
+        return float("nan")
+    m = int(min(0.2 * n, 3 * np.sqrt(n)))
+    ks = []
+    for tail in (x, -x):
+        if np.unique(np.partition(tail, n - m - 1)[n - m - 1 :]).size < 5:
+            continue  # no tail to fit
+        # PSIS fits the exceedances over the cutoff, which a shift leaves unchanged; shifting to
+        # [ptp, 2 ptp] keeps every log finite.
+        with np.errstate(over="ignore", under="ignore"):  # exp of far-off weights in the fit
+            _, k = az_psislw(np.log(tail - tail.min() + np.ptp(tail)))
+        ks.append(float(k))
+    return max(ks) if ks else float("nan")
+
 
 # ---------------------------------------------------------------------- effective sample size
+def _chains(x: np.ndarray, n_chains: int) -> np.ndarray:
+    if n_chains < 1 or x.size % n_chains:
+        raise DataError(f"{x.size} draws cannot be split into {n_chains} chains of equal length")
+    return x.reshape(n_chains, -1)
+
+
 def effective_sample_size(x, n_chains: int | None = None) -> float:
     """Effective sample size of the mean of ``x``.
 
@@ -68,7 +120,8 @@ def effective_sample_size(x, n_chains: int | None = None) -> float:
         Draws, chains stacked (chain-major, as ``Forecast.flat_draws`` returns them).
     n_chains : int, optional
         Number of MCMC chains the draws come from; ``None`` means independent draws
-        (ESS = n).
+        (ESS = n). With chains, ``arviz.ess(method="mean")`` on the (chain, draw) array, capped
+        at the number of draws.
 
     Examples
     --------
@@ -83,51 +136,10 @@ def effective_sample_size(x, n_chains: int | None = None) -> float:
     n = x.size
     if n_chains is None:
         return float(n)
-    if n % n_chains:
-        raise DataError(f"{n} draws cannot be split into {n_chains} chains of equal length")
-    if n // n_chains < 4 or np.ptp(x) < np.finfo(float).resolution:
+    chains = _chains(x, n_chains)
+    if chains.shape[1] < 4 or np.ptp(x) < np.finfo(float).resolution:
         return float(n)
-    chains = x.reshape(n_chains, -1)
-    half = chains.shape[1] // 2
-    split = np.concatenate([chains[:, :half], chains[:, -half:]], axis=0)
-    return float(min(_ess_split(split), n))
-
-
-def _ess_split(ary: np.ndarray) -> float:
-    """ArviZ's ``_ess`` on (chain, draw) draws: Geyer's initial monotone sequence."""
-    n_chain, n_draw = ary.shape
-    centred = ary - ary.mean(axis=1, keepdims=True)
-    m = fft.next_fast_len(2 * n_draw)
-    spec = fft.rfft(centred, n=m, axis=1)
-    acov = fft.irfft(spec * np.conjugate(spec), n=m, axis=1)[:, :n_draw] / n_draw
-    mean_var = acov[:, 0].mean() * n_draw / (n_draw - 1.0)
-    var_plus = mean_var * (n_draw - 1.0) / n_draw
-    if n_chain > 1:
-        var_plus += np.var(ary.mean(axis=1), ddof=1)
-    rho_mean = acov.mean(axis=0)
-    rho = np.zeros(n_draw)
-    rho_even, rho_odd = 1.0, 1.0 - (mean_var - rho_mean[1]) / var_plus
-    rho[0], rho[1] = rho_even, rho_odd
-    t = 1
-    while t < n_draw - 3 and rho_even + rho_odd > 0.0:
-        rho_even = 1.0 - (mean_var - rho_mean[t + 1]) / var_plus
-        rho_odd = 1.0 - (mean_var - rho_mean[t + 2]) / var_plus
-        if rho_even + rho_odd >= 0:
-            rho[t + 1], rho[t + 2] = rho_even, rho_odd
-        t += 2
-    max_t = t - 2
-    if rho_even > 0:
-        rho[max_t + 1] = rho_even
-    t = 1
-    while t <= max_t - 2:
-        if rho[t + 1] + rho[t + 2] > rho[t - 1] + rho[t]:
-            rho[t + 1] = (rho[t - 1] + rho[t]) / 2.0
-            rho[t + 2] = rho[t + 1]
-        t += 2
-    total = n_chain * n_draw
-    tau = -1.0 + 2.0 * rho[: max_t + 1].sum() + rho[max_t + 1 : max_t + 2].sum()
-    tau = max(tau, 1.0 / np.log10(total))
-    return total / tau
+    return float(min(az_ess(chains, method="mean"), n))
 
 
 # ---------------------------------------------------------------------- Monte Carlo errors
@@ -171,9 +183,10 @@ def prob_exceeds(x, threshold: float, n_chains: int | None = None) -> tuple[floa
 def mcse_quantile(x, prob: float, n_chains: int | None = None, *, sorted_x=None) -> float:
     """Monte Carlo standard error of the ``prob`` quantile of ``x``.
 
-    As in ArviZ: the ESS of the indicator ``x <= q`` sets a Beta distribution for the rank of
-    the quantile; half the distance between the order statistics at its 16th and 84th
-    percentiles is one standard error.
+    With chains: ``arviz.mcse(method="quantile")`` on the (chain, draw) array. For independent
+    draws (ESS of the indicator ``x <= q`` equal to n) the same construction: a Beta
+    distribution for the rank of the quantile, half the distance between the order statistics
+    at its 16th and 84th percentiles.
 
     Examples
     --------
@@ -183,13 +196,15 @@ def mcse_quantile(x, prob: float, n_chains: int | None = None, *, sorted_x=None)
     0.01
     """
     x = np.asarray(x, dtype=float).reshape(-1)
+    if n_chains is not None:
+        chains = _chains(x, n_chains)
+        if chains.shape[1] >= 4 and np.ptp(x) >= np.finfo(float).resolution:
+            return float(az_mcse(chains, method="quantile", prob=prob))
     s = np.sort(x) if sorted_x is None else sorted_x
-    q = np.quantile(s, prob)
-    ess = effective_sample_size((x <= q).astype(float), n_chains)
-    lo, hi = stats.beta.ppf([0.1586553, 0.8413447], ess * prob + 1, ess * (1 - prob) + 1)
-    size = s.size
-    i1 = int(np.clip(np.floor(lo * size - 1), 0, size - 1))
-    i2 = int(np.clip(np.ceil(hi * size - 1), 0, size - 1))
+    n = s.size
+    lo, hi = stats.beta.ppf([0.1586553, 0.8413447], n * prob + 1, n * (1 - prob) + 1)
+    i1 = int(np.clip(np.floor(lo * n - 1), 0, n - 1))
+    i2 = int(np.clip(np.ceil(hi * n - 1), 0, n - 1))
     return float((s[i2] - s[i1]) / 2)
 
 
@@ -290,7 +305,10 @@ def decision_metrics(
     pandas.DataFrame
         Index ``metric``; columns ``estimate``, ``mc_se`` (Monte Carlo standard error),
         ``lower``/``upper`` (central interval of the quantity over draws, where meaningful),
-        ``unit``, ``statistic`` and ``definition``. Rows: ``p_roi_above_threshold``,
+        ``unit``, ``statistic``, ``definition``, ``pareto_k`` (Pareto k-hat of the draws behind
+        an expectation, see :func:`pareto_khat`; NaN for probabilities and quantiles) and
+        ``unreliable`` (``pareto_k > 0.7``: the expectation rests on a heavy tail and is not a
+        reliable estimate). Rows: ``p_roi_above_threshold``,
         ``p_break_even``, ``expected_roi``, ``roi_p05`` ... ``roi_p95``,
         ``expected_value_over_expected_cost``, ``var``, ``cvar``, ``expected_net_benefit``,
         ``expected_value``, ``expected_cost``. ``attrs`` hold the conventions.
@@ -423,6 +441,19 @@ def decision_metrics(
         f"E[C]; bounds: central {pct} interval",
     )
     table = pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
+    k_nb = pareto_khat(nb)
+    k_v, k_c = pareto_khat(v), pareto_khat(c)
+    table["pareto_k"] = pd.Series(
+        {
+            "expected_roi": pareto_khat(r),
+            "expected_value_over_expected_cost": np.fmax(k_v, k_c),
+            "cvar": k_nb,
+            "expected_net_benefit": k_nb,
+            "expected_value": k_v,
+            "expected_cost": k_c,
+        }
+    )
+    table["unreliable"] = table["pareto_k"] > PARETO_K_MAX
     table.attrs.update(
         roi_convention=ROI_CONVENTION,
         threshold=threshold,

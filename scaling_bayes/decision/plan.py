@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.constants import FLOPS_PER_PARAM_TOKEN
-from ..core.exceptions import DataError, InputWarning
+from ..core.exceptions import DataError
+from ..core.units import validate_scales
 from .cost import ComputeCost
 from .inputs import Bounds, positive_number
 from .value import ValueModel
@@ -24,7 +24,9 @@ class Investment:
     (FLOPs; a fitted model then allocates it compute-optimally per posterior draw), or
     ``compute`` with one of ``params``/``tokens`` (the other follows from ``C = 6 N D``). With all
     three, ``compute`` is the FLOPs paid for (e.g. counting attention) and the loss is forecast
-    at ``(params, tokens)``.
+    at ``(params, tokens)``; it must lie within 0.5x-2x of ``6 N D``. The scales pass the same
+    unit-slip rules as the runs (:mod:`scaling_bayes.core.units`): params or tokens below 1e3
+    (billions instead of raw counts) or compute below 1e9 FLOPs are refused.
 
     Parameters
     ----------
@@ -60,6 +62,15 @@ class Investment:
             raw = getattr(self, axis)
             if raw is not None:
                 object.__setattr__(self, axis, positive_number(axis, raw, "raw count or FLOPs"))
+        if self.name is not None and not isinstance(self.name, str):
+            raise DataError(f"name must be a string; got {self.name!r}")
+        given = {a: getattr(self, a) for a in ("params", "tokens", "compute")}
+        # the same unit-slip rules as the runs and predictions (params in billions, compute in
+        # PF-days, compute far from 6ND), so a plan cannot slip a unit the data could not
+        validate_scales(
+            {a: [v] for a, v in given.items() if v is not None},
+            where=f"plan {self.name!r}" if self.name else "the Investment",
+        )
         n, d, c = self.params, self.tokens, self.compute
         if c is None and (n is None or d is None):
             raise DataError(
@@ -71,15 +82,6 @@ class Investment:
             object.__setattr__(self, "tokens", c / (FLOPS_PER_PARAM_TOKEN * n))
         elif c is not None and d is not None and n is None:
             object.__setattr__(self, "params", c / (FLOPS_PER_PARAM_TOKEN * d))
-        elif c is not None and n is not None and d is not None:
-            ratio = c / (FLOPS_PER_PARAM_TOKEN * n * d)
-            if not 0.5 <= ratio <= 2.0:
-                warnings.warn(
-                    f"compute={c:.3g} FLOPs is {ratio:.3g}x 6 x params x tokens; the cost counts "
-                    "compute while the loss is forecast at (params, tokens): check the units",
-                    InputWarning,
-                    stacklevel=3,
-                )
         if not isinstance(self.cost, ComputeCost):
             raise DataError(f"cost must be a ComputeCost; got {type(self.cost).__name__}")
         if not isinstance(self.value, ValueModel):
@@ -92,8 +94,6 @@ class Investment:
                 f"cost is in {self.cost.currency} but value is in {self.value.currency}; use one "
                 "currency for both (currency= on ComputeCost and on the value model)"
             )
-        if self.name is not None and not isinstance(self.name, str):
-            raise DataError(f"name must be a string; got {self.name!r}")
 
     @property
     def compute_optimal(self) -> bool:

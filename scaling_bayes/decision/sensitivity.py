@@ -18,6 +18,7 @@ from ..core.exceptions import DataError
 from .assess import RiskResult
 from .inputs import input_quantile, is_uncertain
 from .joint import simulate_plan
+from .results import TornadoResult, attach_legacy_attrs
 
 __all__ = ["TORNADO_METRICS", "tornado"]
 
@@ -47,7 +48,7 @@ LOSS_INPUT = "loss"
 
 def tornado(
     risk: RiskResult, *, metric: str = "expected_net_benefit", low: float = 0.10, high: float = 0.90
-) -> pd.DataFrame:
+) -> TornadoResult:
     """One-at-a-time swings of each uncertain input between two percentiles.
 
     Parameters
@@ -61,11 +62,11 @@ def tornado(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per uncertain input, largest swing first: ``input``, ``label``,
+    TornadoResult
+        ``.table``: one row per uncertain input, largest swing first: ``input``, ``label``,
         ``input_at_low``, ``input_at_high`` (the input's value at each percentile),
         ``metric_at_low``, ``metric_at_high`` and ``swing`` (absolute difference).
-        The row ``loss`` is the scaling-law forecast. ``attrs``: ``metric``, ``base`` (the
+        The row ``loss`` is the scaling-law forecast. Fields: ``metric``, ``base`` (the
         metric with every input uncertain), ``fixed_inputs`` (inputs given as numbers),
         ``threshold``, ``unit``, ``plan``, ``converged``.
 
@@ -78,7 +79,7 @@ def tornado(
     ...                   value=LinearValue(baseline_loss=2.6,
     ...                                     usd_per_loss_unit=stats.uniform(2e5, 2e5)))
     >>> risk = assess_roi(np.random.default_rng(0).normal(2.3, 0.05, 4000), plan, random_seed=0)
-    >>> tornado(risk)["input"].tolist()
+    >>> tornado(risk).table["input"].tolist()
     ['value.usd_per_loss_unit', 'loss', 'cost.usd_per_gpu_hour', 'cost.mfu']
     """
     if metric not in TORNADO_METRICS:
@@ -123,7 +124,8 @@ def tornado(
     table["swing"] = (table["metric_at_high"] - table["metric_at_low"]).abs()
     table = table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
     base = evaluate(risk.draws)
-    table.attrs.update(
+    result = TornadoResult(
+        table=table,
         metric=metric,
         base=base,
         low=low,
@@ -136,8 +138,11 @@ def tornado(
             f"one at a time: each input at its {round(low * 100)}th and {round(high * 100)}th "
             "percentile, every other input keeping its joint draws"
         ),
-        roi_convention=risk.table.attrs["roi_convention"],
         converged=risk.converged,
-        warning=risk.table.attrs["warning"],
     )
-    return table
+    attach_legacy_attrs(
+        table,
+        "TornadoResult",
+        {**result.fields(), "roi_convention": risk.roi_convention, "warning": result.warning},
+    )
+    return result

@@ -27,17 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import gammaln
 
 from ..core.constants import INTERVAL_PROB
-from ..core.diagnostics import NOT_CONVERGED_BANNER
-from ..core.exceptions import ConvergenceWarning, DataError
+from ..core.exceptions import DataError
+from ..core.likelihood import STUDENT_T_LOG_LOSS
 from .cost import ComputeCost, flops_of
 from .inputs import child_seed, seed_entropy
 from .joint import is_model
 from .ladder import ScaleLadder, compare_scales
 from .metrics import MonteCarloWarning, evpi_from_draws, mcse_mean
-from .wording import format_money, format_percent
+from .results import DecisionResult, EVPIResult, attach_legacy_attrs
 
 __all__ = ["PilotValue", "evpi", "evsi_pilot"]
 
@@ -54,7 +53,7 @@ def evpi(
     random_seed: int | None = None,
     kind: str = "predictive",
     include_do_nothing: bool = True,
-) -> tuple[float, float]:
+) -> EVPIResult:
     """Expected value of perfect information of the choice among plans, with its MC error.
 
     Parameters
@@ -67,8 +66,9 @@ def evpi(
 
     Returns
     -------
-    (evpi, mc_se) : tuple of float
-        In the plans' currency.
+    EVPIResult
+        ``.value`` and ``.mc_se`` in the plans' currency; unpacks as the pre-1.0 tuple
+        ``(evpi, mc_se)``.
 
     Examples
     --------
@@ -88,11 +88,23 @@ def evpi(
             source, plans, random_seed=random_seed, kind=kind, include_do_nothing=include_do_nothing
         )
     nb, _ = source.net_benefit_matrix()
-    return evpi_from_draws(nb, source.losses.n_chains)
+    value, se = evpi_from_draws(nb, source.losses.n_chains)
+    table = pd.DataFrame(
+        [("evpi", value, se, source.currency, "E[max_d NB_d] - max_d E[NB_d]")],
+        columns=["metric", "estimate", "mc_se", "unit", "definition"],
+    ).set_index("metric")
+    return EVPIResult(
+        table=table,
+        value=value,
+        mc_se=se,
+        currency=source.currency,
+        n_draws=source.n_draws,
+        converged=source.converged,
+    )
 
 
-@dataclass(frozen=True)
-class PilotValue:
+@dataclass(frozen=True, kw_only=True)
+class PilotValue(DecisionResult):
     """What :func:`evsi_pilot` returns.
 
     Attributes
@@ -105,8 +117,23 @@ class PilotValue:
     decisions : pandas.DataFrame
         Each option's expected net benefit now and how often it is chosen after the pilot.
     text : str
+        Written by the report layer.
     ladder : ScaleLadder
         The comparison the decision is made on.
+    pilot : str
+        The pilot's scale in words; ``pilot_flops`` its FLOPs and
+        ``pilot_extrapolation_ratio`` its compute over the largest observed.
+    pilot_params, pilot_tokens : float
+        The pilot's parameters and training tokens as numbers (NaN when it was given by
+        compute alone), so a report can word the scale in any language.
+    chosen_now : str
+        The option chosen without the pilot.
+    n_outer, n_draws : int
+        Simulated pilot results; posterior draws reweighted.
+    currency, criterion : str
+    random_seed : int or None
+    entropy : int
+    converged : bool
 
     Examples
     --------
@@ -114,18 +141,30 @@ class PilotValue:
     sampling is positive, and ``result.text`` says so in words.
     """
 
-    table: pd.DataFrame
     decisions: pd.DataFrame
-    text: str
     ladder: ScaleLadder
+    pilot: str
+    pilot_flops: float
+    pilot_extrapolation_ratio: float
+    pilot_params: float = float("nan")
+    pilot_tokens: float = float("nan")
+    chosen_now: str
+    n_outer: int
+    n_draws: int
+    currency: str
+    random_seed: int | None
+    entropy: int
+
+    criterion = "expected net benefit NB = V - C (risk neutral)"
+
+    @property
+    def roi_convention(self) -> str:
+        return self.ladder.roi_convention
 
     @property
     def worth_it(self) -> bool:
         """True when the expected net benefit of sampling is positive."""
         return bool(self.table.loc["expected_net_benefit_of_sampling", "estimate"] > 0)
-
-    def __str__(self) -> str:
-        return self.text
 
 
 def evsi_pilot(
@@ -208,9 +247,7 @@ def evsi_pilot(
             for k, v in (("params", params), ("tokens", tokens), ("compute", compute))
             if v is not None
         }
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        fc = model.predict(**scales, random_seed=child_seed(entropy, 5))
+    fc = model.predict(**scales, random_seed=child_seed(entropy, 5))
     if fc.n_scales != 1:
         raise DataError("give one pilot scale: params= and tokens= (or compute=) as numbers")
     log_mean = np.log(fc.flat_draws("mean")[:, 0])
@@ -238,7 +275,7 @@ def evsi_pilot(
     evpi_value, evpi_se = evpi_from_draws(nb, ladder.losses.n_chains)
     changes = float(np.mean(out["decision"] != chosen_now))
     ess = out["ess"]
-    currency = ladder.table.attrs["currency"]
+    currency = ladder.currency
     rows = [
         (
             "evpi",
@@ -303,21 +340,6 @@ def evsi_pilot(
     table = pd.DataFrame(rows, columns=["metric", "estimate", "mc_se", "unit", "definition"])
     table = table.set_index("metric")
     pilot_scale = fc.scales.iloc[0]
-    table.attrs.update(
-        pilot=_pilot_label(params, tokens, compute),
-        pilot_flops=pilot_flops,
-        pilot_extrapolation_ratio=float(pilot_scale.get("extrapolation_ratio", np.nan)),
-        chosen_now=names[chosen_now],
-        n_outer=int(n_outer),
-        n_draws=n,
-        currency=currency,
-        criterion="expected net benefit NB = V - C (risk neutral)",
-        roi_convention=ladder.table.attrs["roi_convention"],
-        random_seed=random_seed,
-        seed_entropy=entropy,
-        converged=ladder.converged,
-        warning="" if ladder.converged else NOT_CONVERGED_BANNER,
-    )
     decisions = pd.DataFrame(
         {
             "option": names,
@@ -333,56 +355,51 @@ def evsi_pilot(
             MonteCarloWarning,
             stacklevel=2,
         )
-    text = _pilot_text(table)
-    return PilotValue(table=table, decisions=decisions, text=text, ladder=ladder)
+    result = PilotValue(
+        table=table,
+        decisions=decisions,
+        ladder=ladder,
+        pilot=_pilot_label(params, tokens, compute),
+        pilot_flops=pilot_flops,
+        pilot_params=float(params) if params is not None else float("nan"),
+        pilot_tokens=float(tokens) if tokens is not None else float("nan"),
+        pilot_extrapolation_ratio=float(pilot_scale.get("extrapolation_ratio", np.nan)),
+        chosen_now=names[chosen_now],
+        n_outer=int(n_outer),
+        n_draws=n,
+        currency=currency,
+        random_seed=random_seed,
+        entropy=entropy,
+        converged=ladder.converged,
+    )
+    attach_legacy_attrs(
+        table,
+        "PilotValue",
+        {
+            **result.fields(),
+            "criterion": PilotValue.criterion,
+            "roi_convention": ladder.roi_convention,
+            "seed_entropy": entropy,
+            "warning": result.warning,
+        },
+        {"seed_entropy": "entropy"},
+    )
+    return result
 
 
 def _student_t(rng, nu):
-    big = ~np.isfinite(nu) | (nu > 1e6)
+    # One normal draw per pilot comes first (kept where nu is effectively infinite), then the t
+    # draws: the order of earlier releases, so seeded EVSI results do not move.
     out = rng.standard_normal(nu.size)
-    if (~big).any():
-        out[~big] = rng.standard_t(nu[~big])
+    finite = ~STUDENT_T_LOG_LOSS.is_normal(nu)
+    if finite.any():
+        out[finite] = STUDENT_T_LOG_LOSS.standard_noise(rng, nu[finite], int(finite.sum()))
     return out
 
 
-def _log_t_const(sigma, nu):
-    big = ~np.isfinite(nu) | (nu > 1e6)
-    safe = np.where(big, 1.0, nu)
-    const = gammaln((safe + 1) / 2) - gammaln(safe / 2) - 0.5 * np.log(safe * np.pi)
-    return np.where(big, -0.5 * np.log(2 * np.pi), const) - np.log(sigma), big, safe
-
-
-class _PilotLikelihood:
-    """Log-likelihood of simulated pilot results under every posterior draw.
-
-    The fit's noise model on log loss: ``log y = log m_s + sigma_s t_{nu_s}``, so the density of
-    ``log y`` under draw ``s`` is Student-t (normal where ``nu`` is effectively infinite).
-    """
-
-    def __init__(self, log_mean, sigma, nu):
-        self.log_mean = log_mean
-        self.const, self.big, self.safe_nu = _log_t_const(sigma, nu)
-        self.inv_sigma = 1.0 / sigma
-        self.student = not self.big.all()
-        self.half_t = -(self.safe_nu + 1) / 2
-
-    def block(self, y_log: np.ndarray) -> np.ndarray:
-        """(len(y_log), draws) matrix of log-likelihoods, computed in place."""
-        w = y_log[:, None] - self.log_mean[None, :]
-        w *= self.inv_sigma
-        np.square(w, out=w)
-        if self.student and not self.big.any():
-            w /= self.safe_nu
-            np.log1p(w, out=w)
-            w *= self.half_t
-        elif self.student:
-            t_part = np.log1p(w / self.safe_nu) * self.half_t
-            w *= -0.5
-            np.copyto(w, t_part, where=~self.big[None, :])
-        else:
-            w *= -0.5
-        w += self.const
-        return w
+#: Log-likelihood of simulated pilot results under every posterior draw: the fit's own noise
+#: model, evaluated in place in blocks (see ``StudentTLogLoss.outer``).
+_PilotLikelihood = STUDENT_T_LOG_LOSS.outer
 
 
 def _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now):
@@ -437,8 +454,7 @@ def _pilot_cost(pilot_cost, plans, flops, n, entropy):
         lo, hi = np.quantile(cost, [tail, 1 - tail])
         text = (
             f"{flops:.3g} FLOPs at {pilot_cost.describe()} "
-            f"({round(INTERVAL_PROB * 100)}% interval {format_money(lo, pilot_cost.currency)} "
-            f"to {format_money(hi, pilot_cost.currency)})"
+            f"({round(INTERVAL_PROB * 100)}% interval {lo:.4g} to {hi:.4g} {pilot_cost.currency})"
         )
         return float(cost.mean()), mcse_mean(cost), text
     if isinstance(pilot_cost, bool) or np.ndim(pilot_cost) != 0:
@@ -453,41 +469,3 @@ def _pilot_label(params, tokens, compute) -> str:
     if params is not None and tokens is not None:
         return f"{float(params):.3g} params on {float(tokens):.3g} tokens"
     return f"{float(compute):.3g} FLOPs"
-
-
-def _pilot_text(table: pd.DataFrame) -> str:
-    a = table.attrs
-    cur = a["currency"]
-
-    def est(key):
-        return table.loc[key, "estimate"]
-
-    def err(key):
-        return format_money(table.loc[key, "mc_se"], cur)
-
-    enbs, enbs_low = est("expected_net_benefit_of_sampling"), est("enbs_cross_fitted")
-    if enbs > 0 and enbs_low > 0:
-        verdict = "The pilot is worth running before committing"
-    elif enbs <= 0 and enbs_low <= 0:
-        verdict = "The pilot is not worth its cost"
-    else:
-        verdict = "Whether the pilot is worth its cost is unclear (the two estimates disagree)"
-    parts = [f"{NOT_CONVERGED_BANNER}."] if not a["converged"] else []
-    parts.append(
-        f"{verdict}: one more run at {a['pilot']} is expected to add "
-        f"{format_money(est('evsi'), cur)} (EVSI, Monte Carlo error {err('evsi')}; cross-fitted "
-        f"estimate {format_money(est('evsi_cross_fitted'), cur)}) against an expected cost of "
-        f"{format_money(est('pilot_cost'), cur)}, an expected net benefit of sampling of "
-        f"{format_money(enbs, cur)}."
-    )
-    parts.append(
-        f"Today's choice is {a['chosen_now']}; the pilot would change it in "
-        f"{format_percent(est('p_decision_changes'))} of simulated results. Perfect information "
-        f"would be worth {format_money(est('evpi'), cur)} (EVPI), the ceiling for any study."
-    )
-    parts.append(
-        f"Decisions maximise expected net benefit (NB = V - C); {a['n_outer']:,} simulated pilot "
-        f"results reweight {a['n_draws']:,} posterior draws (median effective draws "
-        f"{est('importance_ess_median'):,.0f})."
-    )
-    return " ".join(parts)

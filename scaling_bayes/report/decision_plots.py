@@ -21,8 +21,9 @@ import pandas as pd
 from ..core.exceptions import DataError
 from ..decision.assess import RiskResult
 from ..decision.ladder import ScaleLadder, acceptability_curve
-from ..decision.wording import format_percent, likelihood_words
+from ..decision.results import PLOT_DATA, AcceptabilityCurve, TornadoResult
 from .fit_plots import stamp_unconverged
+from .wording import format_percent, likelihood_words
 
 __all__ = [
     "acceptability_plot_data",
@@ -97,11 +98,11 @@ def roi_plot_data(risk: RiskResult, *, n_dots: int = 50) -> pd.DataFrame:
         threshold=risk.threshold,
         probability=float(row["estimate"]),
         mc_se=float(row["mc_se"]),
-        words=likelihood_words(row["estimate"], row["mc_se"], risk.table.attrs["n_draws"]),
+        words=likelihood_words(row["estimate"], row["mc_se"], risk.n_draws),
         dot_probability=1.0 / n_dots,
         bin_width=width,
         plan=risk.plan.label,
-        roi_convention=risk.table.attrs["roi_convention"],
+        roi_convention=risk.roi_convention,
         converged=risk.converged,
     )
     return data
@@ -213,17 +214,17 @@ def scale_ladder_plot_data(ladder: ScaleLadder) -> pd.DataFrame:
             "lower": t["expected_net_benefit_lower"],
             "upper": t["expected_net_benefit_upper"],
             "p_roi_above_threshold": t["p_roi_above_threshold"],
-            "best": t["plan"] == t.attrs["best"],
+            "best": t["plan"] == ladder.best,
             "stop_point": t["stop_point"],
         }
     )
     data.attrs.update(
         x_axis="compute" if use_compute else "expected_cost",
-        currency=t.attrs["currency"],
-        threshold=t.attrs["threshold"],
-        interval_prob=t.attrs["interval_prob"],
-        stop_reached=t.attrs["stop_reached"],
-        converged=t.attrs["converged"],
+        currency=ladder.currency,
+        threshold=ladder.threshold,
+        interval_prob=ladder.interval_prob,
+        stop_reached=ladder.stop_reached,
+        converged=ladder.converged,
     )
     return data
 
@@ -308,8 +309,13 @@ def plot_scale_ladder(ladder: ScaleLadder, *, ax=None, title: str | None = None)
 
 
 # ---------------------------------------------------------------------- tornado
-def tornado_plot_data(table: pd.DataFrame) -> pd.DataFrame:
-    """Bars of a tornado table (from :func:`~scaling_bayes.tornado`), largest on top.
+def tornado_plot_data(result: TornadoResult) -> pd.DataFrame:
+    """Bars of a tornado (from :func:`~scaling_bayes.tornado`), largest on top.
+
+    Parameters
+    ----------
+    result : TornadoResult
+        What ``tornado(risk)`` returns.
 
     Returns
     -------
@@ -320,32 +326,38 @@ def tornado_plot_data(table: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
+    >>> from scaling_bayes.decision import TornadoResult
     >>> table = pd.DataFrame({"input": ["a", "b"], "label": ["A", "B"],
     ...                       "input_at_low": [1, 2], "input_at_high": [3, 4],
     ...                       "metric_at_low": [0.0, 4.0], "metric_at_high": [10.0, 6.0],
     ...                       "swing": [10.0, 2.0]})
-    >>> table.attrs.update(base=5.0, metric="expected_net_benefit", unit="USD", low=0.1,
-    ...                    high=0.9, converged=True)
-    >>> tornado_plot_data(table)["label"].tolist()
+    >>> result = TornadoResult(table=table, base=5.0, metric="expected_net_benefit", unit="USD",
+    ...                        low=0.1, high=0.9, threshold=0.0, fixed_inputs=[], plan="p",
+    ...                        method="one at a time")
+    >>> tornado_plot_data(result)["label"].tolist()
     ['B', 'A']
     """
+    if not isinstance(result, TornadoResult):
+        raise DataError(
+            f"tornado_plot_data needs the TornadoResult returned by tornado(risk); got "
+            f"{type(result).__name__}"
+        )
+    table = result.table
     needed = {"label", "metric_at_low", "metric_at_high", "input_at_low", "input_at_high", "swing"}
     missing = needed - set(table.columns)
-    if missing or "base" not in table.attrs:
-        raise DataError("tornado_plot_data needs the table returned by tornado(risk)")
+    if missing:
+        raise DataError(f"tornado_plot_data: the table lacks columns {sorted(missing)}")
     data = table.sort_values("swing", kind="stable").reset_index(drop=True)
     data = data[["label", "metric_at_low", "metric_at_high", "input_at_low", "input_at_high"]]
     data = data.assign(position=np.arange(len(data)))
-    data.attrs.update(
-        {
-            k: table.attrs.get(k)
-            for k in ("base", "metric", "unit", "low", "high", "converged", "plan")
-        }
-    )
+    data.attrs = {
+        k: getattr(result, k)
+        for k in ("base", "metric", "unit", "low", "high", "converged", "plan")
+    }
     return data
 
 
-def plot_tornado(table: pd.DataFrame, *, ax=None, title: str | None = None):
+def plot_tornado(result: TornadoResult, *, ax=None, title: str | None = None):
     """Tornado chart: each input at its low and high percentile, around the base value.
 
     Returns
@@ -363,7 +375,7 @@ def plot_tornado(table: pd.DataFrame, *, ax=None, title: str | None = None):
     >>> len(ax.get_yticklabels())
     3
     """
-    data = tornado_plot_data(table)
+    data = tornado_plot_data(result)
     a = data.attrs
     fig, ax = _axes(ax, (7, 0.5 * len(data) + 1.8))
     base = a["base"]
@@ -406,6 +418,16 @@ def acceptability_plot_data(result, *, lambdas=None, baseline_loss=None) -> pd.D
     """The acceptability curve behind :func:`plot_acceptability` (see
     :func:`~scaling_bayes.decision.acceptability_curve`).
 
+    Parameters
+    ----------
+    result : ScaleLadder, RiskResult or AcceptabilityCurve
+        A curve is used as it is; from a ladder or an assessment it is computed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The curve's table; ``attrs`` carry ``break_even``, ``lambda_unit`` and ``converged``.
+
     Examples
     --------
     >>> import numpy as np
@@ -416,7 +438,17 @@ def acceptability_plot_data(result, *, lambdas=None, baseline_loss=None) -> pd.D
     >>> list(acceptability_plot_data(risk, lambdas=[1e4, 1e6])["p_net_benefit_positive"])
     [0.0, 1.0]
     """
-    return acceptability_curve(result, lambdas=lambdas, baseline_loss=baseline_loss)
+    if isinstance(result, AcceptabilityCurve):
+        curve = result
+    else:
+        curve = acceptability_curve(result, lambdas=lambdas, baseline_loss=baseline_loss)
+    data = curve.table.copy()
+    data.attrs = {
+        "break_even": dict(curve.break_even),
+        "lambda_unit": curve.lambda_unit,
+        "converged": curve.converged,
+    }
+    return data
 
 
 def plot_acceptability(
@@ -456,3 +488,58 @@ def plot_acceptability(
     if not a["converged"]:
         stamp_unconverged(ax)
     return fig, ax
+
+
+def budget_plot_data(budget) -> pd.DataFrame:
+    """P(reaching the target) over training budgets: the curve behind a TargetBudget.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``compute`` (FLOPs), ``p_reach``, ``mc_se``; ``attrs`` carry ``target_loss``, ``prob``,
+        ``answer`` (the budget found, inf when unreachable) and ``converged``.
+    """
+    data = budget.table.copy()
+    data.attrs = {
+        "target_loss": budget.target_loss,
+        "prob": budget.prob,
+        "answer": budget.compute,
+        "converged": budget.converged,
+    }
+    return data
+
+
+def pilot_plot_data(pilot) -> pd.DataFrame:
+    """Each option's expected net benefit now and how often a pilot would make it the choice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``option``, ``expected_net_benefit_now``, ``p_chosen_after_pilot``; ``attrs`` carry
+        ``currency``, ``chosen_now`` and ``converged``.
+    """
+    data = pilot.decisions.copy()
+    data.attrs = {
+        "currency": pilot.currency,
+        "chosen_now": pilot.chosen_now,
+        "converged": pilot.converged,
+    }
+    return data
+
+
+def evpi_plot_data(result) -> pd.DataFrame:
+    """The EVPI with its Monte Carlo error, as a one-row table (``estimate``, ``mc_se``)."""
+    data = result.table.copy()
+    data.attrs = {"currency": result.currency, "converged": result.converged}
+    return data
+
+
+PLOT_DATA.update(
+    TargetBudget=budget_plot_data,
+    PilotValue=pilot_plot_data,
+    EVPIResult=evpi_plot_data,
+    RiskResult=roi_plot_data,
+    ScaleLadder=scale_ladder_plot_data,
+    TornadoResult=tornado_plot_data,
+    AcceptabilityCurve=acceptability_plot_data,
+)

@@ -1,12 +1,16 @@
-"""The memo as a list of blocks, in the order of issue 4 (items 1-8), in either language.
+"""The memo as a list of blocks, in the order of issue 4 (sections 1-7 and an appendix).
 
-Text is produced by a wording module (:mod:`.wording_en` or :mod:`.wording_ja`); every number
-in it is a *token* carrying its key in the :class:`~.numbers.NumberBook`, so the HTML renderer
-can mark each number with its key and full value (``data-key``, ``data-value``) and the same
-keys are cited whatever the language. Tokens are ``\\x00key\\x01display\\x02``; user text is
-cleaned of control characters before it enters a text, so it cannot forge a token.
+The control flow is written once, here, for every language: which sentence, which branch, which
+table. The words are templates of the language's message catalogue
+(:mod:`scaling_bayes.report.messages`), filled with numbers formatted from typed values
+(:mod:`scaling_bayes.report.format`). Adding a sentence is one message per language and one
+line here.
 
-Tables are built here, from the book only; the wording modules give their headers.
+Every number in a text is a *token* carrying its key in the :class:`~.numbers.NumberBook`, so
+the HTML template can mark each number with its key and full value (``data-key``,
+``data-value``) and the same keys are cited whatever the language. Tokens are
+``\\x00key\\x01display\\x02``; user text is cleaned of control characters before it enters a
+text, so it cannot forge a token.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..core.exceptions import ScalingBayesError
-from ..decision.wording import format_percent, format_probability, likelihood_term
+from ..decision import DO_NOTHING
+from .format import Formatter, Money, Probability, formatter, percent
 from .numbers import draws_key
 
 __all__ = ["Box", "Bullets", "Ctx", "Figure", "Heading", "Para", "Table", "build", "clean"]
@@ -28,6 +34,7 @@ TOKEN = re.compile("\x00([^\x01\x02]*)\x01([^\x02]*)\x02")
 # ---------------------------------------------------------------------- blocks
 @dataclass(frozen=True)
 class Heading:
+    kind: ClassVar[str] = "heading"
     text: str
     level: int = 2
     anchor: str = ""
@@ -35,17 +42,20 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
+    kind: ClassVar[str] = "para"
     text: str
     style: str = ""  # "", "meta", "note", "basis"
 
 
 @dataclass(frozen=True)
 class Bullets:
+    kind: ClassVar[str] = "bullets"
     items: list
 
 
 @dataclass(frozen=True)
 class Table:
+    kind: ClassVar[str] = "table"
     header: list
     rows: list
     numeric: list = field(default_factory=list)  # column indexes aligned right
@@ -54,6 +64,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
+    kind: ClassVar[str] = "figure"
     name: str
     caption: str  # with its number, e.g. "Figure 2. ..."
     alt: str
@@ -61,6 +72,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class Box:
+    kind: ClassVar[str] = "box"
     title: str
     paras: list
     style: str = "warning"
@@ -91,41 +103,26 @@ def plain_text(text: str) -> str:
     return TOKEN.sub(lambda m: m.group(2), text)
 
 
-# ---------------------------------------------------------------------- probabilities
-_PATTERNS = (
-    ("error", re.compile(r"^(\S+%), Monte Carlo error ±(\S+%)$")),
-    ("below", re.compile(r"^(\S+%), Monte Carlo error below ±(0\.1%)$")),
-    ("none", re.compile(r"^none of ([\d,]+) draws; 95% upper bound (\S+%)$")),
-    ("all", re.compile(r"^all ([\d,]+) draws; 95% lower bound (\S+%)$")),
-    ("plain", re.compile(r"^(\S+%)$")),
-)
-
-
-def probability_parts(p: float, se: float | None, n: int | None) -> tuple[str, tuple[str, ...]]:
-    """The pieces of :func:`~scaling_bayes.format_probability`'s text, to reword them.
-
-    Examples
-    --------
-    >>> probability_parts(0.7812, 0.0065, 4000)
-    ('error', ('78.1%', '0.7%'))
-    >>> probability_parts(0.0, 0.0, 4000)
-    ('none', ('4,000', '0.075%'))
-    """
-    text = format_probability(p, se, n)
-    for kind, pattern in _PATTERNS:
-        match = pattern.match(text)
-        if match:
-            return kind, match.groups()
-    raise ScalingBayesError(f"internal: unexpected probability text {text!r}")
-
-
 # ---------------------------------------------------------------------- context
 class Ctx:
-    """Formats numbers of the book as tokens, in the wording module's language."""
+    """Numbers of the book as tokens, and messages, in one language.
 
-    def __init__(self, book, wording):
+    Parameters
+    ----------
+    book : NumberBook
+    fmt : Formatter
+    """
+
+    def __init__(self, book, fmt: Formatter):
         self.book = book
-        self.w = wording
+        self.f = fmt
+
+    def m(self, key: str, **fields) -> str:
+        """The message ``key`` of the catalogue, filled."""
+        return self.f.message(key, **fields)
+
+    def label(self, table: str, name: str, default: str = "") -> str:
+        return self.f.messages.table(table).get(name, default)
 
     def v(self, key: str):
         return self.book[key]
@@ -145,63 +142,54 @@ class Ctx:
         return self.text(f"plans.{k}.name")
 
     def money(self, key: str) -> str:
-        return self.tok(key, self.w.money(self.v(key), self.v("currency")))
+        return self.tok(key, self.f.money(Money(self.v(key), self.v("currency"))))
 
     def pct(self, key: str) -> str:
-        return self.tok(key, format_percent(self.v(key)))
+        return self.tok(key, percent(self.v(key)))
 
     def num(self, key: str) -> str:
-        value = self.v(key)
-        return self.tok(key, "—" if value is None else f"{value:.3g}")
+        return self.tok(key, self.f.general(self.v(key)))
 
     def fixed(self, key: str, digits: int) -> str:
-        """Fixed decimals with thousands separators: R-hat 1.001, ESS 1,878."""
-        value = self.v(key)
-        return self.tok(key, "—" if value is None else f"{value:,.{digits}f}")
+        return self.tok(key, self.f.fixed(self.v(key), digits))
 
     def sig(self, key: str) -> str:
-        """3 significant digits, without exponents below a million: 2,086, 0.348."""
-        value = self.v(key)
-        if value is None:
-            return self.tok(key, "—")
-        if 1e3 <= abs(value) < 1e6:
-            return self.tok(key, f"{value:,.0f}")
-        return self.tok(key, f"{value:.3g}")
+        return self.tok(key, self.f.significant(self.v(key)))
+
+    def scale(self, key: str) -> str:
+        """A count of parameters, tokens or FLOPs in the language's style for scales in text."""
+        style = self.f.messages.table("number_styles").get("scale", "general")
+        shown = self.f.compact(self.v(key)) if style == "compact" else self.f.general(self.v(key))
+        return self.tok(key, shown)
 
     def count(self, key: str) -> str:
-        return self.tok(key, self.w.count(self.v(key)))
+        return self.tok(key, self.f.compact(self.v(key)))
 
     def integer(self, key: str) -> str:
-        return self.tok(key, f"{self.v(key):,}")
+        return self.tok(key, self.f.integer(self.v(key)))
 
     def ratio(self, key: str) -> str:
-        return self.tok(key, self.w.ratio(self.v(key)))
+        return self.tok(key, self.f.ratio(self.v(key)))
 
-    def _parts(self, key: str):
-        p = self.v(key)
-        se = self.book.get(f"{key}_mc_se")
+    def flag(self, key: str) -> str:
+        return self.tok(key, self.m("yes" if self.v(key) else "no"))
+
+    def _probability(self, key: str) -> tuple[Probability, dict[str, str]]:
         n_key = draws_key(key)
-        kind, pieces = probability_parts(p, se, self.v(n_key))
-        keys = {
-            "error": (key, f"{key}_mc_se"),
-            "below": (key, f"{key}_mc_se"),
-            "none": (n_key, f"{key}_bound95"),
-            "all": (n_key, f"{key}_bound95"),
-            "plain": (key,),
-        }[kind]
-        return p, kind, [self.tok(k, piece) for k, piece in zip(keys, pieces, strict=True)]
+        prob = Probability(self.v(key), self.book.get(f"{key}_mc_se"), self.v(n_key))
+        keys = {"p": key, "se": f"{key}_mc_se", "n": n_key, "bound": f"{key}_bound95"}
+        pieces = self.f.probability_pieces(prob)
+        return prob, {name: self.tok(keys[name], shown) for name, shown in pieces.items()}
 
     def prob(self, key: str) -> str:
         """Likelihood words with the number and its Monte Carlo error."""
-        p, kind, parts = self._parts(key)
-        return self.w.likelihood(likelihood_term(p), kind, parts)
+        prob, pieces = self._probability(key)
+        return self.f.likelihood(prob, pieces)
 
     def prob_num(self, key: str) -> str:
         """The number with its Monte Carlo error, without words (compact, for tables)."""
-        p, kind, parts = self._parts(key)
-        if kind in ("none", "all"):
-            parts = [self.tok(key, f"{100 * p:.0f}%"), *parts]
-        return self.w.compact(kind, parts)
+        prob, pieces = self._probability(key)
+        return self.f.compact_probability(prob.kind, pieces)
 
     def threshold(self) -> str:
         """The ROI threshold as a percent (``20%``), or ``0`` for break-even."""
@@ -209,105 +197,95 @@ class Ctx:
             return self.tok("threshold", "0")
         return self.pct("threshold")
 
+    def interval(self, low: str, high: str, *, parens: bool = True) -> str:
+        return self.m("interval_parens" if parens else "interval", low=low, high=high)
+
+    def input_label(self, name: str) -> str:
+        fallback = name.split(".", 1)[-1].replace("_", " ")
+        return self.label("input_labels", name, fallback)
+
 
 # ---------------------------------------------------------------------- the document
-def build(book, wording, figures: set[str]) -> list:
-    """Blocks of the memo, sections 1-7 of issue 4 and an appendix of every number."""
-    c = Ctx(book, wording)
-    w = wording
+def build(book, language: str, figures: set[str]) -> list:
+    """Blocks of the memo in ``language``: sections 1-7 of issue 4 and every number."""
+    c = Ctx(book, formatter(language))
     numbered: list[str] = []
 
     def figure(name: str) -> Figure:
         numbered.append(name)
-        caption = f"{w.figure_label(len(numbered))} {w.caption(name, c)}"
-        return Figure(name, caption, w.ALT[name])
+        caption = c.m("figure_caption", n=len(numbered), caption=_caption(c, name))
+        return Figure(name, caption, c.m(f"alt.{name}"))
+
+    def section(name: str) -> Heading:
+        return Heading(c.m(f"section.{name}"), anchor=name)
 
     ok = not book["headline.withheld"]
     n = book["n_plans"]
-    blocks: list = [Heading(c.text("memo.title"), level=1), Para(w.meta(c), style="meta")]
+    withheld = [Para(c.m("withheld"))]
+    blocks: list = [Heading(c.text("memo.title"), level=1), Para(_meta(c), style="meta")]
     if not ok:
-        blocks.append(Box(w.T["box"], w.box(c)))
-    note = w.figure_note(c)
-    if note:
-        blocks.append(Para(note, style="note"))
+        blocks.append(Box(c.m("box.title"), _box(c)))
+    if c.m("figure_note"):
+        blocks.append(Para(c.m("figure_note"), style="note"))
 
-    # 1. headline
-    blocks.append(Heading(w.T["headline"], anchor="headline"))
+    blocks.append(section("headline"))
     if ok:
-        lead, bullets, after = w.headline(c)
+        lead, bullets, after = _headline(c)
         blocks += [Para(p) for p in lead]
-        if bullets:
-            blocks.append(Bullets(bullets))
+        blocks += [Bullets(bullets)] if bullets else []
         blocks += [Para(p, style="basis") for p in after]
     else:
-        blocks.append(Para(w.headline_withheld(c)))
+        blocks.append(Para(c.m("headline.withheld")))
 
-    # 2. forecast
-    blocks.append(Heading(w.T["forecast"], anchor="forecast"))
-    blocks += [Para(p) for p in w.forecast(c)]
-    blocks.append(figure("fan"))
-    blocks.append(_scales_table(c, n, ok))
+    blocks.append(section("forecast"))
+    blocks += [Para(p) for p in _forecast(c)]
+    blocks += [figure("fan"), _scales_table(c, n, ok)]
     if book.get("backtest.holdout") is not None:
-        blocks.append(Para(w.backtest(c)))
+        blocks.append(Para(_backtest(c)))
 
-    # 3. ROI distribution
-    blocks.append(Heading(w.T["roi"], anchor="roi"))
+    blocks.append(section("roi"))
     if ok:
-        blocks += [Para(p) for p in w.roi(c)]
-        blocks.append(figure("roi"))
-        blocks.append(_roi_table(c, n))
-        blocks.append(Para(w.roi_notes(c), style="note"))
+        blocks += [Para(p) for p in _roi(c)]
+        blocks += [figure("roi"), _roi_table(c, n)]
+        blocks.append(Para(c.m("roi.notes", max_se=c.pct("roi_percentile_mc_se_max")), "note"))
     else:
-        blocks.append(Para(w.withheld(c)))
+        blocks += withheld
 
-    # 4. scale ladder
-    blocks.append(Heading(w.T["ladder"], anchor="ladder"))
+    blocks.append(section("ladder"))
     if ok:
         blocks.append(_ladder_table(c, n))
-        blocks += [Para(p) for p in w.ladder(c)]
-        blocks.append(figure("ladder"))
-        blocks += [Para(p) for p in w.acceptability(c)]
+        blocks += [Para(p) for p in _ladder(c)]
+        blocks += [figure("ladder"), Para(_acceptability(c))]
         if "acceptability" in figures:
-            blocks.append(figure("acceptability"))
-            blocks.append(_break_even_table(c, n))
+            blocks += [figure("acceptability"), _break_even_table(c, n)]
     else:
-        blocks.append(Para(w.withheld(c)))
+        blocks += withheld
 
-    # 5. drivers and value of information
-    blocks.append(Heading(w.T["drivers"], anchor="drivers"))
+    blocks.append(section("drivers"))
     if ok:
-        blocks += [Para(p) for p in w.tornado(c)]
+        blocks += [Para(p) for p in _tornado(c)]
         if "tornado" in figures:
-            blocks.append(figure("tornado"))
-            blocks.append(_tornado_table(c))
-        blocks += [Para(p) for p in w.voi(c)]
+            blocks += [figure("tornado"), _tornado_table(c)]
+        blocks += [Para(p) for p in _voi(c)]
     else:
-        blocks.append(Para(w.withheld(c)))
+        blocks += withheld
 
-    # 6. assumptions
-    blocks.append(Heading(w.T["assumptions"], anchor="assumptions"))
-    blocks += [Para(p) for p in w.assumptions(c)]
-    blocks.append(_inputs_table(c))
-    blocks += [Para(p) for p in w.priors(c)]
-    blocks.append(_priors_table(c))
-    blocks.append(Para(w.prior_sensitivity(c)))
+    blocks.append(section("assumptions"))
+    blocks += [Para(c.m("assumptions.intro")), _inputs_table(c), Para(_priors(c))]
+    blocks += [_priors_table(c), Para(_prior_sensitivity(c))]
 
-    # 7. diagnostics and provenance
-    blocks.append(Heading(w.T["diagnostics"], anchor="diagnostics"))
-    blocks += [Para(p) for p in w.diagnostics(c)]
+    blocks.append(section("diagnostics"))
+    blocks += [Para(p) for p in _diagnostics(c)]
     blocks.append(_diagnostics_table(c))
     if ok:
         blocks.append(_law_table(c))
     design = [k for k in book.keys() if k.startswith("diagnostics.design_problem.")]
     if design:
-        blocks.append(Para(w.design_intro(c)))
-        blocks.append(Bullets([c.text(k) for k in design]))
+        blocks += [Para(c.m("diagnostics.design_intro")), Bullets([c.text(k) for k in design])]
     blocks.append(_provenance_table(c))
 
-    # appendix
-    blocks.append(Heading(w.T["appendix"], anchor="appendix"))
-    blocks.append(Para(w.appendix(c), style="note"))
-    blocks.append(_appendix_table(c))
+    blocks.append(Heading(c.m("section.appendix"), anchor="appendix"))
+    blocks += [Para(c.m("appendix"), style="note"), _appendix_table(c)]
     return blocks
 
 
@@ -326,19 +304,474 @@ def headline_blocks(blocks: list) -> list:
     return out
 
 
-# ---------------------------------------------------------------------- tables
-def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
-    w = c.w
-    header = [
-        w.H["number"],
-        w.H["plan"],
-        w.H["params"],
-        w.H["tokens"],
-        w.H["compute"],
-        w.H["ratio"],
+# ---------------------------------------------------------------------- top
+def _meta(c: Ctx) -> str:
+    fields = {
+        "date": c.text("provenance.memo_date"),
+        "version": c.text("provenance.scaling_bayes_version"),
+    }
+    if c.v("memo.author"):
+        return c.m("meta.by", author=c.text("memo.author"), **fields)
+    return c.m("meta.anonymous", **fields)
+
+
+def _failed_params(c: Ctx) -> list[tuple[str, str]]:
+    """``(name, key prefix)`` of each parameter that failed the convergence checks."""
+    out = []
+    for key in c.book.keys():
+        if key.startswith("diagnostics.param.") and key.endswith(".ok") and not c.v(key):
+            prefix = key[: -len(".ok")]
+            out.append((prefix.split(".", 2)[2], prefix))
+    return out
+
+
+def _box(c: Ctx) -> list:
+    paras = [c.m("box.intro")]
+    for name, p in _failed_params(c):
+        paras.append(
+            c.m(
+                "box.param",
+                name=name,
+                r_hat=c.fixed(f"{p}.r_hat", 3),
+                r_hat_max=c.num("diagnostics.r_hat_max"),
+                ess=c.fixed(f"{p}.ess_bulk", 0),
+                ess_min=c.fixed("diagnostics.ess_bulk_min", 0),
+            )
+        )
+    if c.v("diagnostics.divergences") > c.v("diagnostics.max_divergences"):
+        paras.append(
+            c.m(
+                "box.divergences",
+                divergences=c.integer("diagnostics.divergences"),
+                allowed=c.integer("diagnostics.max_divergences"),
+            )
+        )
+    return paras
+
+
+# ---------------------------------------------------------------------- 1. headline
+def _returns(c: Ctx) -> str:
+    if c.v("threshold") == 0:
+        return c.m("headline.returns_break_even")
+    return c.m("headline.returns", t=c.threshold())
+
+
+def _heavy(c: Ctx, k: int) -> bool:
+    """Plan k's expectations rest on a heavy tail (Pareto k-hat above the limit)."""
+    return bool(c.book.get(f"plans.{k}.heavy_tailed"))
+
+
+def _heavy_plans(c: Ctx) -> list[int]:
+    return [k for k in range(1, c.v("n_plans") + 1) if _heavy(c, k)]
+
+
+def _nb(c: Ctx, k: int) -> str:
+    p = f"plans.{k}"
+    if _heavy(c, k):
+        # the headline leaves an unreliable expectation out and says why (issue 10)
+        return c.m(
+            "headline.nb_heavy",
+            flag=c.tok(f"{p}.heavy_tailed", c.m("unreliable")),
+            interval=c.pct("interval_prob"),
+            low=c.money(f"{p}.expected_net_benefit_lower"),
+            high=c.money(f"{p}.expected_net_benefit_upper"),
+        )
+    return c.m(
+        "headline.nb",
+        nb=c.money(f"{p}.expected_net_benefit"),
+        interval=c.pct("interval_prob"),
+        low=c.money(f"{p}.expected_net_benefit_lower"),
+        high=c.money(f"{p}.expected_net_benefit_upper"),
+        se=c.money(f"{p}.expected_net_benefit_mc_se"),
+    )
+
+
+def _far(c: Ctx, k: int) -> list:
+    """A warning sentence when plan k's forecast reaches beyond the package's warning ratio."""
+    ratio = c.v(f"plans.{k}.extrapolation_ratio")
+    if ratio is None or ratio <= c.v("extrapolation.warn_ratio"):
+        return []
+    return [
+        c.m(
+            "headline.far",
+            ratio=c.ratio(f"plans.{k}.extrapolation_ratio"),
+            warn=c.ratio("extrapolation.warn_ratio"),
+        )
     ]
+
+
+def _headline(c: Ctx):
+    n = c.v("n_plans")
+    k = c.v("lead_plan")
+    lead, bullets = [], []
+    if c.v("single_plan"):
+        prob = c.prob("plans.1.p_roi_above_threshold")
+        lead.append(
+            c.m("headline.single", plan=c.plan(1), prob=prob, returns=_returns(c), nb=_nb(c, 1))
+        )
+        lead += _far(c, 1)
+        if c.v("best_is_do_nothing"):
+            lead.append(c.m("headline.single_nothing"))
+    elif c.v("best_is_do_nothing"):
+        p_nothing = c.prob_num("p_best_do_nothing")
+        lead.append(c.m("headline.nothing", p_nothing=p_nothing, k=k, plan=c.plan(k), nb=_nb(c, k)))
+        lead += _far(c, k)
+        bullets = [_plan_line(c, j) for j in range(1, n + 1)]
+    else:
+        lead.append(c.m("headline.lead", n=c.integer("n_plans"), k=k, plan=c.plan(k), nb=_nb(c, k)))
+        lead.append(
+            c.m(
+                "headline.odds",
+                prob=c.prob(f"plans.{k}.p_roi_above_threshold"),
+                returns=_returns(c),
+                p_best=c.prob_num(f"plans.{k}.p_best"),
+            )
+        )
+        lead += _far(c, k)
+        bullets = [_plan_line(c, j) for j in range(1, n + 1) if j != k]
+        if bullets:
+            lead.append(c.m("headline.alternatives"))
+    heavy = _heavy_plans(c)
+    if heavy:
+        # says why the expectations are left out, before the list of alternatives
+        at = len(lead) - 1 if bullets else len(lead)
+        lead.insert(at, _heavy_note(c, heavy, "headline.heavy"))
+    after = []
+    if not c.v("single_plan") and not c.v("best_is_do_nothing") and c.has("p_best_do_nothing"):
+        after.append(c.m("headline.p_nothing", p=c.prob_num("p_best_do_nothing")))
+    after.append(_legend(c))
+    if c.v("mcmc_chains"):
+        ess = c.m("headline.ess_chains", chains=c.integer("mcmc_chains"))
+    else:
+        ess = c.m("headline.ess_draws")
+    after.append(
+        c.m(
+            "headline.basis",
+            n_draws=c.integer("n_draws"),
+            ess=ess,
+            max_ratio=c.ratio("extrapolation.max_ratio"),
+        )
+    )
+    return lead, bullets, after
+
+
+def _heavy_note(c: Ctx, plans: list[int], key: str) -> str:
+    """Which plans' expectations rest on a heavy tail, and why that makes them unreliable."""
+    names = c.m("list_separator").join(c.m("heavy.plan_item", k=k, plan=c.plan(k)) for k in plans)
+    return c.m(key, plans=names, k_max=c.num("pareto_k_max"))
+
+
+def _mark(c: Ctx, k: int, cell: str) -> str:
+    """A table cell holding an expectation of plan k, marked when it is unreliable."""
+    if not _heavy(c, k):
+        return cell
+    return cell + c.m("heavy.mark", flag=c.tok(f"plans.{k}.heavy_tailed", c.m("unreliable")))
+
+
+def _plan_line(c: Ctx, k: int) -> str:
+    p = f"plans.{k}"
+    return c.m(
+        "headline.plan_line",
+        k=k,
+        plan=c.plan(k),
+        prob=c.prob(f"{p}.p_roi_above_threshold"),
+        returns=_returns(c),
+        nb=_nb(c, k) if _heavy(c, k) else c.money(f"{p}.expected_net_benefit"),
+        p_best=c.prob_num(f"{p}.p_best"),
+    )
+
+
+def _legend(c: Ctx) -> str:
+    used = {
+        Probability(c.v(f"plans.{k}.p_roi_above_threshold")).term
+        for k in range(1, c.v("n_plans") + 1)
+    }
+    ranges = c.f.messages.table("likelihood_ranges")
+    terms = [
+        c.m("headline.legend_item", term=c.f.term(term), span=span)
+        for term, span in ranges.items()
+        if term in used
+    ]
+    return c.m("headline.legend", terms=c.m("headline.legend_separator").join(terms))
+
+
+# ---------------------------------------------------------------------- 2. forecast
+def _forecast(c: Ctx) -> list:
+    kind = c.m("forecast.predictive" if c.v("loss_kind") == "predictive" else "forecast.mean")
+    unit = c.label("axis_units", c.v("extrapolation.axis"))
+    first = c.m(
+        "forecast.first",
+        formula=c.text("provenance.law_formula"),
+        n_runs=c.integer("provenance.n_runs"),
+        max_observed=c.num("extrapolation.max_observed"),
+        unit=unit,
+        kind=kind,
+    )
+    if c.v("extrapolation.axis") == "compute" and c.v("provenance.law") == "chinchilla":
+        first += c.m("forecast.compute_optimal")
+    second = c.m(
+        "forecast.second",
+        max_candidate=c.num("extrapolation.max_candidate"),
+        unit=unit,
+        max_ratio=c.ratio("extrapolation.max_ratio"),
+    )
+    if (c.v("extrapolation.max_ratio") or 0) > c.v("extrapolation.warn_ratio"):
+        second += c.m("forecast.beyond", warn=c.ratio("extrapolation.warn_ratio"))
+    error = "error" if c.v("extrapolation.error_per_efold") else "no_error"
+    second += c.m(f"forecast.{error}", error=c.num("extrapolation.error_per_efold"))
+    return [first, second]
+
+
+def _backtest(c: Ctx) -> str:
+    text = c.m(
+        "backtest.text",
+        n_train=c.integer("backtest.n_train"),
+        holdout=c.text("backtest.holdout"),
+        cutoff=c.num("backtest.cutoff"),
+        n_test=c.integer("backtest.n_test"),
+        coverage_90=c.pct("backtest.coverage_90"),
+        coverage_50=c.pct("backtest.coverage_50"),
+        error=c.pct("backtest.median_abs_rel_error"),
+    )
+    return text if c.v("backtest.converged") else text + c.m("backtest.unconverged")
+
+
+def _caption(c: Ctx, name: str) -> str:
+    fields = {}
+    if name == "ladder":
+        fields = {"interval": c.pct("interval_prob")}
+    elif name == "tornado":
+        fields = {
+            "plan": c.integer("tornado.plan"),
+            "low": c.pct("tornado.low"),
+            "high": c.pct("tornado.high"),
+        }
+    return c.m(f"caption.{name}", **fields)
+
+
+# ---------------------------------------------------------------------- 3. ROI
+def _roi(c: Ctx) -> list:
+    t = c.threshold()
+    above = "above_threshold" if c.v("threshold") else "above_break_even"
+    tail = c.pct("var_tail")
+    paras = [
+        c.m("roi.intro", above=c.m(f"roi.{above}", t=t)),
+        c.m("roi.var", level=c.pct("var_level"), tail=tail),
+    ]
+    k = c.v("lead_plan")
+    p = f"plans.{k}"
+    var, cvar = c.v(f"{p}.var"), c.v(f"{p}.cvar")
+    case = "loses" if var > 0 else "tail_loses" if cvar > 0 else "gains"
+    paras.append(
+        c.m(
+            f"roi.{case}",
+            k=k,
+            plan=c.plan(k),
+            tail=tail,
+            var=c.money(f"{p}.var"),
+            cvar=c.money(f"{p}.cvar"),
+        )
+    )
+    return paras
+
+
+# ---------------------------------------------------------------------- 4. ladder
+def _ladder(c: Ctx) -> list:
+    paras = [c.m("ladder.intro")]
+    s = c.v("stop_plan")
+    if c.v("single_plan"):
+        paras.append(c.m("ladder.single"))
+    elif c.v("stop_reached"):
+        paras.append(
+            c.m(
+                "ladder.stop",
+                stop=c.integer("stop_plan"),
+                plan=c.plan(s),
+                marginal=c.num("next_step_marginal"),
+                prob=c.prob("p_next_step_pays"),
+            )
+        )
+    else:
+        paras.append(c.m("ladder.no_stop", stop=c.integer("stop_plan"), plan=c.plan(s)))
+    heavy = _heavy_plans(c)
+    if heavy:
+        paras.append(_heavy_note(c, heavy, "ladder.heavy"))
+    return paras
+
+
+def _acceptability(c: Ctx) -> str:
+    if not c.v("acceptability.available"):
+        return c.m("acceptability.missing", problem=c.text("acceptability.problem"))
+    per = c.m("acceptability.per_year") if c.v("acceptability.per_year") else ""
+    return c.m("acceptability.text", per=per)
+
+
+# ---------------------------------------------------------------------- 5. drivers, VOI
+def _tornado(c: Ctx) -> list:
+    k = c.v("tornado.plan")
+    if not c.v("tornado.n_inputs"):
+        return [c.m("tornado.none", k=k, plan=c.plan(k))]
+    paras = [
+        c.m(
+            "tornado.text",
+            k=c.integer("tornado.plan"),
+            plan=c.plan(k),
+            low=c.pct("tornado.low"),
+            high=c.pct("tornado.high"),
+            base=_mark(c, k, c.money("tornado.base")),
+            input=c.tok("tornado.1.input", c.input_label(c.v("tornado.1.input"))),
+            at_low=c.money("tornado.1.metric_at_low"),
+            at_high=c.money("tornado.1.metric_at_high"),
+        )
+    ]
+    fixed = c.v("tornado.fixed_inputs")
+    if fixed:
+        labels = c.m("list_separator").join(c.input_label(x) for x in fixed.split(", "))
+        paras.append(c.m("tornado.fixed", inputs=c.tok("tornado.fixed_inputs", labels)))
+    return paras
+
+
+def _voi(c: Ctx) -> list:
+    paras = [c.m("voi.evpi", evpi=c.money("evpi"), se=c.money("evpi_mc_se"))]
+    k_hat = c.v("evpi_pareto_k")  # None when it could not be estimated (e.g. no regret)
+    if k_hat is not None and k_hat > c.v("pareto_k_max"):
+        paras.append(
+            c.m("voi.evpi_heavy", k=c.fixed("evpi_pareto_k", 2), k_max=c.num("pareto_k_max"))
+        )
+    if not c.has("pilot.verdict"):
+        return [*paras, c.m("voi.no_pilot")]
+    key = "pilot.chosen_now"
+    # "do nothing" is an option, not a plan name: each language words it
+    chosen = c.tok(key, c.m("do_nothing")) if c.v(key) == DO_NOTHING else c.text(key)
+    paras.append(
+        c.m(
+            "voi.pilot",
+            verdict=c.tok("pilot.verdict", c.m(f"voi.verdict.{c.v('pilot.verdict')}")),
+            scale=_pilot_scale(c),
+            evsi=c.money("pilot.evsi"),
+            evsi_se=c.money("pilot.evsi_mc_se"),
+            evsi_cross=c.money("pilot.evsi_cross_fitted"),
+            cost=c.money("pilot.pilot_cost"),
+            enbs=c.money("pilot.expected_net_benefit_of_sampling"),
+            enbs_cross=c.money("pilot.enbs_cross_fitted"),
+            chosen=chosen,
+            n_outer=c.integer("pilot.n_outer"),
+            p_changes=c.prob_num("pilot.p_decision_changes"),
+        )
+    )
+    return paras
+
+
+def _pilot_scale(c: Ctx) -> str:
+    """The pilot's scale in the language's words, from its typed numbers."""
+    if c.has("pilot.params"):
+        return c.m(
+            "voi.scale_params_tokens",
+            params=c.scale("pilot.params"),
+            tokens=c.scale("pilot.tokens"),
+        )
+    return c.m("voi.scale_compute", compute=c.scale("pilot.compute"))
+
+
+# ---------------------------------------------------------------------- 6. assumptions
+def _describe(c: Ctx, key: str, name: str) -> str:
+    kind = c.v(f"{key}.kind")
+
+    def fmt(field):
+        k = f"{key}.{field}"
+        return c.money(k) if "usd" in name else c.count(k)
+
+    spread = ("median", "p05", "p95")
+    if kind == "uniform":
+        return c.m("describe.uniform", low=fmt("low"), high=fmt("high"))
+    if kind == "distribution":
+        fields = {f: fmt(f) for f in spread}
+        return c.m("describe.distribution", dist=c.text(f"{key}.dist"), **fields)
+    if kind == "draws":
+        fields = {f: fmt(f) for f in spread}
+        return c.m("describe.draws", n=c.integer(f"{key}.n"), **fields)
+    if kind == "flag":
+        return c.flag(f"{key}.value")
+    if kind == "text":
+        value = c.v(f"{key}.value")
+        if name == "value.model":
+            meaning = c.label("value_models", value, value)
+            return c.tok(f"{key}.value", c.m("describe.value_model", model=value, meaning=meaning))
+        return c.text(f"{key}.value")
+    if name == "cost.peak_flops":
+        return c.tok(f"{key}.value", f"{c.v(f'{key}.value') / 1e12:.4g} TFLOP/s")
+    return fmt("value")
+
+
+def _source(c: Ctx, key: str) -> str:
+    kind = c.v(f"{key}.source_kind")
+    if kind == "given":
+        return c.text(f"{key}.source")
+    if kind in ("package_default", "package_default_zero", "setting"):
+        return c.tok(f"{key}.source", c.m(f"source.{kind}", source=c.v(f"{key}.source")))
+    return c.tok(f"{key}.source", c.m("not_recorded"))
+
+
+def _priors(c: Ctx) -> str:
+    if c.v("priors.overrides"):
+        changed = c.m("priors.changed", overrides=c.text("priors.overrides"))
+    else:
+        changed = c.m("priors.unchanged")
+    return c.m("priors.text", preset=c.text("priors.preset"), changed=changed)
+
+
+def _prior_sensitivity(c: Ctx) -> str:
+    if not c.has("prior_sensitivity.alternative"):
+        return c.m("prior_sensitivity.not_assessed")
+    widths = c.v("prior_sensitivity.max_shift_in_widths")
+    verdict = "barely" if widths < 0.1 else "moves" if widths < 0.5 else "a_lot"
+    text = c.m(
+        "prior_sensitivity.text",
+        alternative=c.text("prior_sensitivity.alternative"),
+        verdict=c.m(f"prior_sensitivity.verdict.{verdict}"),
+        shift=c.num("prior_sensitivity.max_shift"),
+        unit=c.text("loss_unit"),
+        widths=c.pct("prior_sensitivity.max_shift_in_widths"),
+        interval=c.pct("prior_sensitivity.interval_prob"),
+    )
+    if not c.v("prior_sensitivity.converged"):
+        text += c.m("prior_sensitivity.unconverged")
+    return text
+
+
+# ---------------------------------------------------------------------- 7. diagnostics
+def _diagnostics(c: Ctx) -> list:
+    common = c.m(
+        "diagnostics.common",
+        max_r_hat=c.fixed("diagnostics.max_r_hat", 3),
+        min_ess=c.fixed("diagnostics.min_ess_bulk", 0),
+        divergences=c.integer("diagnostics.divergences"),
+        n_draws=c.integer("diagnostics.n_draws"),
+    )
+    rules = c.m(
+        "diagnostics.rules",
+        r_hat_max=c.num("diagnostics.r_hat_max"),
+        ess_min=c.fixed("diagnostics.ess_bulk_min", 0),
+        allowed=c.integer("diagnostics.max_divergences"),
+    )
+    if c.v("diagnostics.converged"):
+        paras = [c.m("diagnostics.converged", rules=rules, common=common)]
+        paras.append(c.m("diagnostics.law_follows"))
+    else:
+        problems = c.integer("diagnostics.n_problems")
+        paras = [c.m("diagnostics.not_converged", problems=problems, rules=rules, common=common)]
+    return [*paras, c.m("diagnostics.provenance")]
+
+
+# ---------------------------------------------------------------------- tables
+def _headers(c: Ctx, *names: str, **fields) -> list[str]:
+    return [c.m(f"header.{name}", **fields) for name in names]
+
+
+def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
+    header = _headers(c, "number", "plan", "params", "tokens", "compute", "ratio")
     if ok:
-        header.append(w.H["loss"](c))
+        header += _headers(c, "loss", interval=c.pct("interval_prob"))
     rows = []
     for k in range(1, n + 1):
         p = f"plans.{k}"
@@ -351,42 +784,31 @@ def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
             c.ratio(f"{p}.extrapolation_ratio"),
         ]
         if ok:
-            row.append(
-                c.num(f"{p}.loss_median")
-                + c.w.interval(c.num(f"{p}.loss_lower"), c.num(f"{p}.loss_upper"))
-            )
+            spread = c.interval(c.num(f"{p}.loss_lower"), c.num(f"{p}.loss_upper"))
+            row.append(c.num(f"{p}.loss_median") + spread)
         rows.append(row)
     return Table(header, rows, numeric=list(range(2, len(header))))
 
 
 def _roi_table(c: Ctx, n: int) -> Table:
-    w = c.w
     header = [
-        w.H["number"],
-        w.H["plan"],
-        w.H["p_threshold"](c),
-        w.H["p_break_even"],
-        "5%",
-        "25%",
-        "50%",
-        "75%",
-        "95%",
-        w.H["var"](c),
-        w.H["cvar"](c),
+        *_headers(c, "number", "plan"),
+        *_headers(c, "p_threshold", threshold=c.threshold()),
+        *_headers(c, "p_break_even"),
+        *("5%", "25%", "50%", "75%", "95%"),
+        *_headers(c, "var", "cvar", level=c.pct("var_level")),
     ]
     rows = []
     for k in range(1, n + 1):
         p = f"plans.{k}"
+        percentiles = ("roi_p05", "roi_p25", "roi_p50", "roi_p75", "roi_p95")
         rows.append(
             [
                 str(k),
                 c.plan(k),
                 c.prob_num(f"{p}.p_roi_above_threshold"),
                 c.prob_num(f"{p}.p_break_even"),
-                *(
-                    c.pct(f"{p}.{q}")
-                    for q in ("roi_p05", "roi_p25", "roi_p50", "roi_p75", "roi_p95")
-                ),
+                *(c.pct(f"{p}.{q}") for q in percentiles),
                 c.money(f"{p}.var"),
                 c.money(f"{p}.cvar"),
             ]
@@ -395,33 +817,26 @@ def _roi_table(c: Ctx, n: int) -> Table:
 
 
 def _ladder_table(c: Ctx, n: int) -> Table:
-    w = c.w
     header = [
-        w.H["number"],
-        w.H["plan"],
-        w.H["cost"],
-        w.H["value"],
-        w.H["nb"](c),
-        w.H["p_threshold"](c),
-        w.H["p_best"],
-        w.H["marginal"],
-        w.H["p_step"],
-        w.H["stop"],
+        *_headers(c, "number", "plan", "cost", "value"),
+        *_headers(c, "nb", interval=c.pct("interval_prob")),
+        *_headers(c, "p_threshold", threshold=c.threshold()),
+        *_headers(c, "p_best", "marginal", "p_step", "stop"),
     ]
     rows = []
     for k in range(1, n + 1):
         p = f"plans.{k}"
-        nb = c.money(f"{p}.expected_net_benefit") + w.interval(
+        nb = c.money(f"{p}.expected_net_benefit") + c.interval(
             c.money(f"{p}.expected_net_benefit_lower"), c.money(f"{p}.expected_net_benefit_upper")
         )
-        stop = c.tok(f"{p}.stop_point", w.YES if c.v(f"{p}.stop_point") else "")
+        stop = c.tok(f"{p}.stop_point", c.m("yes") if c.v(f"{p}.stop_point") else "")
         rows.append(
             [
                 str(k),
                 c.plan(k),
-                c.money(f"{p}.expected_cost"),
-                c.money(f"{p}.expected_value"),
-                nb,
+                _mark(c, k, c.money(f"{p}.expected_cost")),
+                _mark(c, k, c.money(f"{p}.expected_value")),
+                _mark(c, k, nb),
                 c.prob_num(f"{p}.p_roi_above_threshold"),
                 c.prob_num(f"{p}.p_best"),
                 c.num(f"{p}.marginal_net_benefit_per_extra_cost"),
@@ -433,46 +848,37 @@ def _ladder_table(c: Ctx, n: int) -> Table:
 
 
 def _break_even_table(c: Ctx, n: int) -> Table:
-    w = c.w
-    rows = [
-        [
-            str(k),
-            c.plan(k),
-            c.money(f"plans.{k}.break_even_lambda")
-            if c.has(f"plans.{k}.break_even_lambda")
-            else c.tok(f"plans.{k}.break_even_lambda", w.NEVER),
-        ]
-        for k in range(1, n + 1)
-    ]
-    return Table([w.H["number"], w.H["plan"], w.H["break_even"](c)], rows, numeric=[2])
-
-
-def _input_value(c: Ctx, key: str, name: str, field: str) -> str:
-    value = c.v(f"{key}.{field}")
-    if "usd" in name or name.endswith("usd_if_met"):
-        return c.money(f"{key}.{field}")
-    return c.tok(f"{key}.{field}", c.w.short(value))
+    rows = []
+    for k in range(1, n + 1):
+        key = f"plans.{k}.break_even_lambda"
+        rows.append([str(k), c.plan(k), c.money(key) if c.has(key) else c.tok(key, c.m("never"))])
+    currency = c.f.currency_name(c.v("currency"))
+    per = "per_year" if c.book.get("acceptability.per_year") else "per"
+    header = _headers(c, "number", "plan")
+    header += _headers(c, "break_even", per=c.m(f"header.{per}", currency=currency))
+    return Table(header, rows, numeric=[2])
 
 
 def _tornado_table(c: Ctx) -> Table:
-    w = c.w
     header = [
-        w.H["input"],
-        w.H["at_low"](c),
-        w.H["at_high"](c),
-        w.H["nb_at_low"](c),
-        w.H["nb_at_high"](c),
-        w.H["swing"],
+        *_headers(c, "input"),
+        *_headers(c, "input_at", q=c.pct("tornado.low")),
+        *_headers(c, "input_at", q=c.pct("tornado.high")),
+        *_headers(c, "nb_at", q=c.pct("tornado.low")),
+        *_headers(c, "nb_at", q=c.pct("tornado.high")),
+        *_headers(c, "swing"),
     ]
     rows = []
     for i in range(1, c.v("tornado.n_inputs") + 1):
         k = f"tornado.{i}"
         name = c.v(f"{k}.input")
+        is_money = "usd" in name or name.endswith("usd_if_met")
+        at = c.money if is_money else c.count
         rows.append(
             [
-                c.tok(f"{k}.input", w.input_label(name)),
-                _input_value(c, k, name, "input_at_low"),
-                _input_value(c, k, name, "input_at_high"),
+                c.tok(f"{k}.input", c.input_label(name)),
+                at(f"{k}.input_at_low"),
+                at(f"{k}.input_at_high"),
                 c.money(f"{k}.metric_at_low"),
                 c.money(f"{k}.metric_at_high"),
                 c.money(f"{k}.swing"),
@@ -482,7 +888,6 @@ def _tornado_table(c: Ctx) -> Table:
 
 
 def _inputs_table(c: Ctx) -> Table:
-    w = c.w
     rows = []
     keys = [k[: -len(".source_kind")] for k in c.book.keys() if k.endswith(".source_kind")]
     for key in keys:
@@ -490,83 +895,74 @@ def _inputs_table(c: Ctx) -> Table:
         plans = c.v(f"{key}.plans")
         rows.append(
             [
-                w.input_label(name),
-                c.tok(f"{key}.plans", w.ALL_PLANS if plans == "all" else plans),
-                w.describe(c, key, name),
-                w.source(c, key, name),
-                c.tok(f"{key}.date", c.v(f"{key}.date") or w.NOT_RECORDED),
+                c.input_label(name),
+                c.tok(f"{key}.plans", c.m("all_plans") if plans == "all" else plans),
+                _describe(c, key, name),
+                _source(c, key),
+                c.tok(f"{key}.date", c.v(f"{key}.date") or c.m("not_recorded")),
             ]
         )
-    return Table([w.H["input"], w.H["plans"], w.H["assumed"], w.H["source"], w.H["date"]], rows)
+    return Table(_headers(c, "input", "plans", "assumed", "source", "date"), rows)
 
 
 def _priors_table(c: Ctx) -> Table:
-    w = c.w
     overrides = set(filter(None, c.v("priors.overrides").split(", ")))
     rows = []
     for key in c.book.keys():
         if not key.startswith("priors.") or key in ("priors.preset", "priors.overrides"):
             continue
         name = key.split(".", 1)[1]
-        rows.append([name, c.text(key), w.prior_meaning(name), w.YES if name in overrides else ""])
-    return Table([w.H["parameter"], w.H["prior"], w.H["meaning"], w.H["override"]], rows)
+        changed = c.m("yes") if name in overrides else ""
+        rows.append([name, c.text(key), c.label("prior_meanings", name), changed])
+    return Table(_headers(c, "parameter", "prior", "meaning", "override"), rows)
 
 
 def _diagnostics_table(c: Ctx) -> Table:
-    w = c.w
     rows = []
     for key in c.book.keys():
         if key.startswith("diagnostics.param.") and key.endswith(".ok"):
             p = key[: -len(".ok")]
-            name = p.split(".", 2)[2]
             rows.append(
                 [
-                    name,
-                    c.tok(f"{p}.r_hat", _fixed(c.v(f"{p}.r_hat"), 3)),
-                    c.tok(f"{p}.ess_bulk", _fixed(c.v(f"{p}.ess_bulk"), 0)),
-                    c.tok(f"{p}.ess_tail", _fixed(c.v(f"{p}.ess_tail"), 0)),
-                    c.tok(key, w.YES if c.v(key) else w.NO),
+                    p.split(".", 2)[2],
+                    c.fixed(f"{p}.r_hat", 3),
+                    c.fixed(f"{p}.ess_bulk", 0),
+                    c.fixed(f"{p}.ess_tail", 0),
+                    c.flag(key),
                 ]
             )
-    header = [w.H["parameter"], "R-hat", w.H["ess_bulk"], w.H["ess_tail"], w.H["ok"]]
+    header = [*_headers(c, "parameter"), "R-hat", *_headers(c, "ess_bulk", "ess_tail", "ok")]
     return Table(header, rows, numeric=[1, 2, 3])
 
 
 def _law_table(c: Ctx) -> Table:
-    w = c.w
     rows = []
     for key in c.book.keys():
         if key.startswith("law.") and key.endswith(".mean"):
             p = key[: -len(".mean")]
-            rows.append(
-                [
-                    p.split(".", 1)[1],
-                    c.sig(key),
-                    w.interval(c.sig(f"{p}.hdi_lower"), c.sig(f"{p}.hdi_upper"), parens=False),
-                ]
-            )
-    return Table([w.H["parameter"], w.H["mean"], w.H["hdi"](c)], rows, numeric=[1, 2])
+            hdi = c.interval(c.sig(f"{p}.hdi_lower"), c.sig(f"{p}.hdi_upper"), parens=False)
+            rows.append([p.split(".", 1)[1], c.sig(key), hdi])
+    header = [*_headers(c, "parameter", "mean"), *_headers(c, "hdi", prob=c.pct("law.hdi_prob"))]
+    return Table(header, rows, numeric=[1, 2])
 
 
 def _provenance_table(c: Ctx) -> Table:
-    w = c.w
     rows = []
     for key in c.book.keys():
         if key.startswith("provenance."):
             name = key.split(".", 1)[1]
             value = c.v(key)
-            shown = w.NOT_RECORDED if value is None else clean(value)
-            rows.append([w.provenance_label(name), c.tok(key, shown)])
-    return Table([w.H["item"], w.H["record"]], rows, style="provenance")
+            shown = c.m("not_recorded") if value is None else clean(value)
+            rows.append([c.label("provenance_labels", name, name), c.tok(key, shown)])
+    return Table(_headers(c, "item", "record"), rows, style="provenance")
 
 
 def _appendix_table(c: Ctx) -> Table:
-    w = c.w
     rows = []
     for key in c.book.keys():
         entry = c.book.entry(key)
         rows.append([key, c.tok(key, full(entry.value)), clean(entry.unit), clean(entry.source)])
-    return Table([w.H["key"], w.H["full_value"], w.H["unit"], w.H["from"]], rows, style="numbers")
+    return Table(_headers(c, "key", "full_value", "unit", "from"), rows, style="numbers")
 
 
 def full(value) -> str:
@@ -586,9 +982,3 @@ def full(value) -> str:
     if isinstance(value, int):
         return str(value)
     return clean(value)
-
-
-def _fixed(value, digits: int) -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}"

@@ -4,39 +4,35 @@ The constructor only checks and stores its arguments; rendering computes. Every 
 states sits in :attr:`RiskMemo.numbers` under a stable key, with its unit and the table or
 attribute it was read from (:attr:`RiskMemo.numbers_table`); the English and the Japanese memo
 state the same book. A fit that did not converge gives a memo that says so first, in a warning
-box, and withholds every decision number (fail closed).
+box, and withholds every decision number (fail closed); the memo does not repeat the fit's
+ConvergenceWarning (issued once, at fit): :attr:`RiskMemo.converged` and the
+``memo.converged`` number carry the verdict.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import os
-import re
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, NotFittedError
-from ..decision import PilotValue, RiskResult, ScaleLadder
-from . import render, wording_en, wording_ja
+from ..core.exceptions import ConfigError, DataError, NotFittedError
+from ..decision import AcceptabilityCurve, PilotValue, RiskResult, ScaleLadder
+from ..decision.results import TornadoResult
+from . import render
 from .assumptions import check_sources
-from .document import build, clean, full, headline_blocks
-from .evidence import check_result_matches_model, gather
+from .document import Heading, build, clean, full, headline_blocks
+from .evidence import check_result_matches_model, gather, lead_row
+from .export import write_csv
 from .memo_figures import figure_names, render_figures
+from .messages import LANGUAGES
 from .numbers import collect
 from .provenance import provenance
 
-__all__ = ["RiskMemo", "safe_cell"]
+__all__ = ["RiskMemo"]
 
-_WORDING = {"en": wording_en, "ja": wording_ja}
 _MAX_TEXT = 300
-#: Cells starting with these are formulas to a spreadsheet (OWASP CSV injection), including the
-#: full-width forms that Japanese input methods produce.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
 
 
 class RiskMemo:
@@ -68,6 +64,14 @@ class RiskMemo:
     prior_sensitivity : PriorSensitivity, optional
         From ``prior_sensitivity(model, ...)``.
     backtest : Backtest, optional
+    tornado : TornadoResult, optional
+        ``tornado(ladder.risk(lead))`` of the plan with the highest expected net benefit, as
+        computed by the caller (preferred: the memo then only reads results). When omitted the
+        memo calls :func:`~scaling_bayes.decision.tornado` itself, once, with its defaults.
+    acceptability : AcceptabilityCurve, optional
+        ``acceptability_curve(ladder_or_risk)`` as computed by the caller (e.g. with
+        ``baseline_loss=`` for non-linear value models); computed with the defaults when
+        omitted.
     threshold : float, optional
         The ROI threshold the memo is about; it must be the one the results were computed with
         (a cross-check for configuration files). Default: the results' threshold.
@@ -122,6 +126,8 @@ class RiskMemo:
         pilot=None,
         prior_sensitivity=None,
         backtest=None,
+        tornado=None,
+        acceptability=None,
         threshold: float | None = None,
         date=None,
         data_path=None,
@@ -132,12 +138,14 @@ class RiskMemo:
         plans = _plans(self.result)
         self.title = _check_text(title, "title", required=True)
         self.author = _check_text(author, "author", required=False)
-        if language not in _WORDING:
+        if language not in LANGUAGES:
             raise ConfigError(f"language must be 'en' or 'ja'; got {language!r}")
         self.language = language
         self.pilot = _check_pilot(pilot, plans)
         self.prior_sensitivity = _check_prior_sensitivity(prior_sensitivity, model)
         self.backtest = _check_backtest(backtest)
+        self.tornado = _check_tornado(tornado, self.result)
+        self.acceptability = _check_acceptability(acceptability, plans)
         self.threshold = _check_threshold(threshold, self.result)
         self.date = _check_date(date)
         self.data_path = _check_data_path(data_path)
@@ -153,6 +161,8 @@ class RiskMemo:
                 pilot=self.pilot,
                 prior_sensitivity=self.prior_sensitivity,
                 backtest=self.backtest,
+                tornado_result=self.tornado,
+                curve=self.acceptability,
             )
         return self._cache["evidence"]
 
@@ -173,7 +183,7 @@ class RiskMemo:
     def _blocks(self):
         if "blocks" not in self._cache:
             names = figure_names(self._evidence())
-            self._cache["blocks"] = build(self._book(), _WORDING[self.language], names)
+            self._cache["blocks"] = build(self._book(), self.language, names)
         return self._cache["blocks"]
 
     def _figures(self) -> dict[str, bytes]:
@@ -182,15 +192,6 @@ class RiskMemo:
             seed = int(evidence.ladder.entropy % (2**32))
             self._cache["figures"] = render_figures(evidence, random_seed=seed)
         return self._cache["figures"]
-
-    def _warn(self) -> None:
-        if not self._evidence().converged:
-            warnings.warn(
-                "RiskMemo: the fit did not converge; the memo says so first and withholds every "
-                "decision number (see model.diagnostics())",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
 
     # ------------------------------------------------------------------ public
     @property
@@ -206,26 +207,22 @@ class RiskMemo:
         as in the memo's tables, ``evpi``, ``diagnostics.max_r_hat``, ``provenance.runs_sha256``
         ...); :attr:`numbers_table` says the unit and source of each.
         """
-        self._warn()
         return self._book().as_dict()
 
     @property
     def numbers_table(self):
         """The numbers as a DataFrame: ``key``, ``value``, ``unit``, ``source``."""
-        self._warn()
         return self._book().table()
 
     @property
     def text(self) -> str:
         """The headline in plain text (with the warning first when the fit did not converge)."""
-        self._warn()
         blocks = [b for b in headline_blocks(self._blocks()) if not _is_heading(b)]
         return render.to_text(blocks)
 
     def to_html(self, path) -> Path:
         """Write one self-contained HTML file (figures embedded, no scripts); return its path."""
         target = _output_path(path, "path")
-        self._warn()
         book = self._book()
         sources = {k: (full(book[k]), book.entry(k).source) for k in book.keys()}
         document = render.to_html(
@@ -244,7 +241,6 @@ class RiskMemo:
         The figures are named ``<stem>_<figure>.png`` (``memo_fan.png`` for ``memo.md``).
         """
         target = _output_path(path, "path")
-        self._warn()
         blocks = self._blocks()
         files = {}
         for name, png in self._figures().items():
@@ -255,20 +251,24 @@ class RiskMemo:
         return target
 
     def to_csv(self, path) -> Path:
-        """Write every number (key, value, unit, source) as CSV, safe to open in a spreadsheet.
+        """Write every number (key, value, unit, source, converged) as CSV, safe to open in a
+        spreadsheet.
 
-        Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
-        ``-``, ``@``, a tab or a carriage return) are prefixed with a single quote; numbers are
-        written as numbers. UTF-8 with a byte-order mark, so Excel reads Japanese text.
+        Written by the package's one CSV writer (:func:`~scaling_bayes.report.export.write_csv`):
+        text cells that a spreadsheet would read as a formula are prefixed with a single quote,
+        line breaks inside cells become spaces, numbers are written as numbers, and a
+        ``converged`` column says whether the fit converged (when it did not, the decision
+        numbers are not in the memo's book at all). UTF-8 with a byte-order mark, so Excel reads
+        Japanese text.
         """
         target = _output_path(path, "path")
-        self._warn()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(["key", "value", "unit", "source"])
-        for _, row in self._book().table().iterrows():
-            writer.writerow([safe_cell(row[c]) for c in ("key", "value", "unit", "source")])
-        _write(target, buffer.getvalue().encode("utf-8-sig"), "path")
+        temporary = _temporary(target)
+        try:
+            write_csv(self._book().table(), temporary, converged=self.converged)
+            os.replace(temporary, target)
+        except (OSError, ConfigError) as err:
+            temporary.unlink(missing_ok=True)
+            raise ConfigError(f"could not write path '{target}': {err}") from err
         return target
 
     def __repr__(self) -> str:
@@ -280,35 +280,8 @@ class RiskMemo:
         return f"RiskMemo({self.title!r}, {kind}, language={self.language!r})"
 
 
-# ---------------------------------------------------------------------- CSV safety
-def safe_cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text or a number, never runs as a formula.
-
-    Examples
-    --------
-    >>> safe_cell("=HYPERLINK(\\"http://x\\")"), safe_cell(-1.5), safe_cell("-2"), safe_cell("-x")
-    ('\\'=HYPERLINK("http://x")', '-1.5', '-2', "'-x")
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        return repr(float(value)) if np.isfinite(value) else ""
-    text = str(value)
-    if _NUMBER.match(text):
-        return text
-    if text.startswith(_FORMULA_START) or text.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
 # ---------------------------------------------------------------------- checks
 def _is_heading(block) -> bool:
-    from .document import Heading
-
     return isinstance(block, Heading)
 
 
@@ -349,6 +322,45 @@ def _check_text(value, name: str, *, required: bool) -> str:
     if len(text) > _MAX_TEXT:
         raise ConfigError(f"{name} is {len(text)} characters long; keep it under {_MAX_TEXT}")
     return text
+
+
+def _check_tornado(table, result):
+    if table is None:
+        return None
+    if not isinstance(table, TornadoResult):
+        raise DataError(
+            f"tornado must be a TornadoResult (tornado(risk)); got {type(table).__name__}"
+        )
+    ladder = ScaleLadder.from_risk(result) if isinstance(result, RiskResult) else result
+    lead = ladder.draws[lead_row(ladder)].plan.label
+    if table.plan != lead:
+        raise ConfigError(
+            f"tornado is of plan {table.plan!r}, but the memo's lead plan (highest expected net "
+            f"benefit) is {lead!r}; pass tornado(ladder.risk({lead!r})) or leave tornado out"
+        )
+    if table.threshold != result.threshold:
+        raise ConfigError(
+            f"tornado was computed with threshold {table.threshold!r}, the results with "
+            f"{result.threshold!r}; recompute it on the same results or leave tornado out"
+        )
+    return table
+
+
+def _check_acceptability(curve, plans):
+    if curve is None:
+        return None
+    if not isinstance(curve, AcceptabilityCurve):
+        raise DataError(
+            "acceptability must be an AcceptabilityCurve (acceptability_curve(ladder)); got "
+            f"{type(curve).__name__}"
+        )
+    labels = sorted(p.label for p in plans)
+    if sorted(curve.break_even) != labels:
+        raise ConfigError(
+            f"acceptability covers plans {sorted(curve.break_even)}, the memo's results {labels}; "
+            "compute it with acceptability_curve(ladder_or_risk) on the same results"
+        )
+    return curve
 
 
 def _check_pilot(pilot, plans):
@@ -457,9 +469,13 @@ def _output_path(path, name: str) -> Path:
     return target
 
 
+def _temporary(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
+
+
 def _write(target: Path, data: bytes, name: str) -> None:
     """Write atomically: a half-written memo never replaces a whole one."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary = _temporary(target)
     try:
         temporary.write_bytes(data)
         os.replace(temporary, target)

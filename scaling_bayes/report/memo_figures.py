@@ -20,8 +20,8 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from ..core.exceptions import ExtrapolationWarning
 from .decision_plots import plot_acceptability, plot_roi, plot_scale_ladder, plot_tornado
-from .evidence import quiet
 from .fit_plots import plot_forecast
 
 __all__ = [
@@ -41,11 +41,13 @@ _NAME_CHARS = 28
 
 @contextmanager
 def figure_context():
-    """No TeX, and no warnings the memo already states in words."""
+    """No TeX, and no extrapolation warnings: the memo states the extrapolation in words."""
     import matplotlib
 
-    with quiet(), matplotlib.rc_context({"text.usetex": False}):
+    with matplotlib.rc_context({"text.usetex": False}):
         with warnings.catch_warnings():
+            # the fan chart runs beyond the largest candidate on purpose
+            warnings.filterwarnings("ignore", category=ExtrapolationWarning)
             # CJK plan names without a CJK font: drawn as boxes, said in the memo's note.
             warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
             warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
@@ -89,7 +91,7 @@ def plan_markers_plot_data(model, ladder) -> pd.DataFrame:
         ``upper`` (central interval of the plan's loss draws, mass in ``attrs``).
     """
     axis = _axis(model)
-    prob = ladder.table.attrs["interval_prob"]
+    prob = ladder.interval_prob
     tail = (1 - prob) / 2
     rows = []
     for i, d in enumerate(ladder.draws):

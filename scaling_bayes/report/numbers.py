@@ -20,7 +20,7 @@ import pandas as pd
 from ..core.constants import ESS_BULK_MIN, EXTRAPOLATION_WARN_RATIO, MAX_DIVERGENCES, R_HAT_MAX
 from ..core.exceptions import ScalingBayesError
 from ..decision import DO_NOTHING
-from ..decision.metrics import prob_exceeds
+from ..decision.metrics import PARETO_K_MAX
 from .assumptions import input_facts, prior_facts
 
 __all__ = ["NumberBook", "collect", "draws_key", "plain"]
@@ -109,8 +109,8 @@ def collect(evidence, *, provenance: dict, title: str, author: str, sources: dic
     book = NumberBook()
     ladder = evidence.ladder
     t = ladder.table
-    a = t.attrs
-    cur = a["currency"]
+    a = ladder
+    cur = a.currency
     book.add("memo.title", title, "text", "RiskMemo(title=)")
     book.add("memo.author", author, "text", "RiskMemo(author=)")
     book.add("memo.converged", evidence.converged, "flag", "model.diagnostics().converged")
@@ -123,11 +123,11 @@ def collect(evidence, *, provenance: dict, title: str, author: str, sources: dic
             "model.diagnostics().problems",
         )
     book.add("threshold", ladder.threshold, "fraction (ROI)", "ScaleLadder.threshold")
-    book.add("currency", cur, "text", "ScaleLadder.table.attrs['currency']")
+    book.add("currency", cur, "text", "ScaleLadder.currency")
     book.add("n_plans", len(t), "count", "len(ScaleLadder.table)")
-    book.add("n_draws", a["n_draws"], "count", "ScaleLadder.table.attrs['n_draws']")
+    book.add("n_draws", a.n_draws, "count", "ScaleLadder.n_draws")
     book.add("mcmc_chains", ladder.losses.n_chains, "count", "ScaleLadder.losses.n_chains")
-    book.add("interval_prob", a["interval_prob"], "probability", "table.attrs['interval_prob']")
+    book.add("interval_prob", a.interval_prob, "probability", "ScaleLadder.interval_prob")
     book.add("single_plan", evidence.single, "flag", "RiskMemo built from one RiskResult")
     _scales(book, evidence)
     if evidence.converged:
@@ -183,7 +183,7 @@ def _prov(key: str) -> str:
         "fit_random_seed": "model.idata_.posterior.attrs['scaling_bayes_random_seed']",
         "fit_created_at": "model.idata_.posterior.attrs['created_at']",
         "risk_seed_entropy": "ScaleLadder.entropy (the random_seed when one was given)",
-        "joint_draws": "ScaleLadder.table.attrs['n_draws']",
+        "joint_draws": "ScaleLadder.n_draws",
         "scaling_bayes_version": "scaling_bayes.__version__",
         "pymc_version": "importlib.metadata.version('pymc')",
         "arviz_version": "importlib.metadata.version('arviz')",
@@ -253,15 +253,15 @@ def _scales(book: NumberBook, evidence) -> None:
 def _decisions(book: NumberBook, evidence) -> None:
     ladder = evidence.ladder
     t = ladder.table
-    a = t.attrs
-    cur = a["currency"]
-    first = evidence.risks[0].table.attrs
-    book.add("var_level", first["var_level"], "probability", "RiskResult.table.attrs['var_level']")
-    book.add("var_tail", round(1 - first["var_level"], 12), "probability", "1 - var_level")
+    a = ladder
+    cur = a.currency
+    first = evidence.risks[0]
+    book.add("var_level", first.var_level, "probability", "RiskResult.var_level")
+    book.add("var_tail", round(1 - first.var_level, 12), "probability", "1 - var_level")
     for i, row in t.iterrows():
         k = f"plans.{i + 1}"
         risk = evidence.risks[i].table
-        rsrc = f"RiskResult of plan {i + 1} (assess_roi on the ladder's draws).table.loc"
+        rsrc = f"ScaleLadder.risk({i}).table.loc"
         for col, unit in (
             ("expected_cost", cur),
             ("expected_value", cur),
@@ -319,9 +319,11 @@ def _decisions(book: NumberBook, evidence) -> None:
             ("p_step_pays", "probability"),
             ("p_step_pays_mc_se", "probability"),
             ("stop_point", "flag"),
+            ("expected_net_benefit_pareto_k", "Pareto k-hat"),
+            ("heavy_tailed", "flag"),
         ):
             book.add(f"{k}.{col}", row[col], unit, _lad(i, col))
-    best = a["best"]
+    best = a.best
     names = list(t["plan"])
     book.add("best_option", best, "text", "ScaleLadder.best")
     book.add(
@@ -336,21 +338,21 @@ def _decisions(book: NumberBook, evidence) -> None:
         "plan number",
         "argmax of ScaleLadder.table['expected_net_benefit']",
     )
-    stop = names.index(a["stop_point"]) + 1
+    stop = names.index(a.stop_point) + 1
     book.add("stop_plan", stop, "plan number", "ScaleLadder.stop_point")
-    book.add("stop_reached", a["stop_reached"], "flag", "ScaleLadder.table.attrs['stop_reached']")
-    if a["stop_reached"]:
+    book.add("stop_reached", a.stop_reached, "flag", "ScaleLadder.stop_reached")
+    if a.stop_reached:
         book.add(
             "p_next_step_pays",
-            a["p_next_step_pays"],
+            a.p_next_step_pays,
             "probability",
-            "ScaleLadder.table.attrs['p_next_step_pays']",
+            "ScaleLadder.p_next_step_pays",
         )
         book.add(
             "p_next_step_pays_mc_se",
-            a["p_next_step_pays_mc_se"],
+            a.p_next_step_pays_mc_se,
             "probability",
-            "ScaleLadder.table.attrs['p_next_step_pays_mc_se']",
+            "ScaleLadder.p_next_step_pays_mc_se",
         )
         book.add(
             "next_step_marginal",
@@ -358,26 +360,34 @@ def _decisions(book: NumberBook, evidence) -> None:
             f"{cur} per {cur}",
             _lad(stop, "marginal_net_benefit_per_extra_cost"),
         )
-    if a["include_do_nothing"]:
-        nb, _ = ladder.net_benefit_matrix()
-        winner = (np.argmax(nb, axis=1) == 0).astype(float)
-        p, se, _ = prob_exceeds(winner, 0.5, ladder.losses.n_chains)
-        if not np.isclose(p, a["p_best_do_nothing"], rtol=1e-12, atol=1e-15):
-            raise ScalingBayesError("internal: P(do nothing is best) does not match the ladder")
+    if a.include_do_nothing:
         book.add(
             "p_best_do_nothing",
-            a["p_best_do_nothing"],
+            a.p_best_do_nothing,
             "probability",
-            "ScaleLadder.table.attrs['p_best_do_nothing']",
+            "ScaleLadder.p_best_do_nothing",
         )
         book.add(
             "p_best_do_nothing_mc_se",
-            se,
+            a.p_best_do_nothing_mc_se,
             "probability",
-            "prob_exceeds(do nothing is best, 0.5) on ScaleLadder.net_benefit_matrix()",
+            "ScaleLadder.p_best_do_nothing_mc_se",
         )
-    book.add("evpi", a["evpi"], cur, "ScaleLadder.table.attrs['evpi']")
-    book.add("evpi_mc_se", a["evpi_mc_se"], cur, "ScaleLadder.table.attrs['evpi_mc_se']")
+    book.add("evpi", a.evpi, cur, "ScaleLadder.evpi")
+    book.add("evpi_mc_se", a.evpi_mc_se, cur, "ScaleLadder.evpi_mc_se")
+    book.add("evpi_pareto_k", a.evpi_pareto_k, "Pareto k-hat", "ScaleLadder.evpi_pareto_k")
+    book.add(
+        "heavy_tails",
+        ladder.heavy_tailed,
+        "flag",
+        "ScaleLadder.heavy_tailed: some expectation has Pareto k-hat > 0.7 (unreliable)",
+    )
+    book.add(
+        "pareto_k_max",
+        PARETO_K_MAX,
+        "Pareto k-hat",
+        "decision.metrics.PARETO_K_MAX: above it an expectation is unreliable",
+    )
     ses = [
         evidence.risks[i].table.loc[list(_ROI_PERCENTILES), "mc_se"].max() for i in range(len(t))
     ]
@@ -399,20 +409,20 @@ def _bound(book: NumberBook, key: str, p: float, se: float, n: int) -> None:
 
 
 def _tornado(book: NumberBook, evidence) -> None:
-    table = evidence.tornado
-    a = table.attrs
+    a = evidence.tornado
+    table = a.table
     book.add(
         "tornado.plan", evidence.lead + 1, "plan number", "tornado(RiskResult of the lead plan)"
     )
-    book.add("tornado.metric", a["metric"], "text", "tornado(...).attrs['metric']")
-    book.add("tornado.base", a["base"], a["unit"], "tornado(...).attrs['base']")
-    book.add("tornado.low", a["low"], "probability", "tornado(...).attrs['low']")
-    book.add("tornado.high", a["high"], "probability", "tornado(...).attrs['high']")
+    book.add("tornado.metric", a.metric, "text", "tornado(...).metric")
+    book.add("tornado.base", a.base, a.unit, "tornado(...).base")
+    book.add("tornado.low", a.low, "probability", "tornado(...).low")
+    book.add("tornado.high", a.high, "probability", "tornado(...).high")
     book.add(
         "tornado.fixed_inputs",
-        ", ".join(a["fixed_inputs"]),
+        ", ".join(a.fixed_inputs),
         "text",
-        "tornado(...).attrs['fixed_inputs']",
+        "tornado(...).fixed_inputs",
     )
     book.add("tornado.n_inputs", len(table), "count", "len(tornado(...))")
     for i, row in table.iterrows():
@@ -422,7 +432,7 @@ def _tornado(book: NumberBook, evidence) -> None:
         for col in ("input_at_low", "input_at_high"):
             book.add(f"{k}.{col}", row[col], "input units", f"{src}['{col}']")
         for col in ("metric_at_low", "metric_at_high", "swing"):
-            book.add(f"{k}.{col}", row[col], a["unit"], f"{src}['{col}']")
+            book.add(f"{k}.{col}", row[col], a.unit, f"{src}['{col}']")
 
 
 def _curve(book: NumberBook, evidence) -> None:
@@ -435,17 +445,17 @@ def _curve(book: NumberBook, evidence) -> None:
             "DataError of acceptability_curve",
         )
         return
-    a = evidence.curve.attrs
+    a = evidence.curve
     book.add("acceptability.available", True, "flag", "acceptability_curve(ScaleLadder)")
     per_year = evidence.plans[0].value.horizon_years is not None
     book.add("acceptability.per_year", per_year, "flag", "value model has horizon_years")
     for i, plan in enumerate(evidence.plans):
-        be = a["break_even"][plan.label]
+        be = a.break_even[plan.label]
         book.add(
             f"plans.{i + 1}.break_even_lambda",
             be,
             f"{plan.currency} per unit of loss",
-            f"acceptability_curve(ScaleLadder).attrs['break_even'][plan {i + 1}]",
+            f"acceptability_curve(ScaleLadder).break_even[plan {i + 1}]",
         )
 
 
@@ -456,13 +466,18 @@ def _pilot(book: NumberBook, evidence) -> None:
     if not evidence.converged:
         book.add("pilot.given", True, "flag", "RiskMemo(pilot=)")
         return
-    t, a = pilot.table, pilot.table.attrs
-    cur = a["currency"]
+    t, a = pilot.table, pilot
+    cur = a.currency
     book.add("pilot.given", True, "flag", "RiskMemo(pilot=)")
-    book.add("pilot.scale", a["pilot"], "text", "PilotValue.table.attrs['pilot']")
-    book.add("pilot.flops", a["pilot_flops"], "FLOPs", "PilotValue.table.attrs['pilot_flops']")
-    book.add("pilot.chosen_now", a["chosen_now"], "text", "PilotValue.table.attrs['chosen_now']")
-    book.add("pilot.n_outer", a["n_outer"], "count", "PilotValue.table.attrs['n_outer']")
+    book.add("pilot.scale", a.pilot, "text", "PilotValue.pilot")
+    book.add("pilot.flops", a.pilot_flops, "FLOPs", "PilotValue.pilot_flops")
+    # the scale as typed numbers, so each language words it (pilot.scale is English)
+    if np.isfinite(a.pilot_params) and np.isfinite(a.pilot_tokens):
+        book.add("pilot.params", a.pilot_params, "parameters", "PilotValue.pilot_params")
+        book.add("pilot.tokens", a.pilot_tokens, "tokens", "PilotValue.pilot_tokens")
+    book.add("pilot.compute", a.pilot_flops, "FLOPs", "PilotValue.pilot_flops")
+    book.add("pilot.chosen_now", a.chosen_now, "text", "PilotValue.chosen_now")
+    book.add("pilot.n_outer", a.n_outer, "count", "PilotValue.n_outer")
     for metric, unit in (
         ("evsi", cur),
         ("evsi_cross_fitted", cur),

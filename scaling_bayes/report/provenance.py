@@ -75,7 +75,7 @@ def provenance(model, ladder, *, data_path: Path | None, date: dt.date) -> dict:
         "fit_random_seed": int(seed) if seed.lstrip("-").isdigit() else None,
         "fit_created_at": str(attrs.get("created_at", "")) or None,
         "risk_seed_entropy": int(ladder.entropy),
-        "joint_draws": int(ladder.table.attrs["n_draws"]),
+        "joint_draws": int(ladder.n_draws),
         "scaling_bayes_version": __version__,
         "pymc_version": _version("pymc"),
         "arviz_version": _version("arviz"),

@@ -1,0 +1,105 @@
+"""The demo memo reads as it did before the report became a view of results (issue 11, item 5).
+
+``tests/data/demo_memo_printed.json`` was recorded by ``tests/memo_demo.py`` with the old
+wording modules (``wording_en.py``/``wording_ja.py`` and the hand-assembled HTML): the
+plain-text headline and every number the HTML memo printed, as ``[key, shown text]``. The same
+memo is rendered here from the message catalogues and Jinja2 templates.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from memo_demo import PRINTED, NumberSpans, demo_memos, printed
+
+#: Deliberate changes, ``(language, key) -> why``. Nothing else may print differently.
+CHANGED: dict = {}
+
+#: Keys the memo now cites in place of an old one, ``old -> (new, ...)``, with what each
+#: language prints for them. The pilot's scale used to be one English label (``pilot.scale``,
+#: re-worded for Japanese with a regular expression); it is now worded per language from typed
+#: numbers, and the English text reads exactly as before.
+SPLIT = {"pilot.scale": ("pilot.params", "pilot.tokens")}
+SPLIT_SHOWN = {
+    "en": {"pilot.params": "1.5e+09", "pilot.tokens": "3e+10"},
+    "ja": {"pilot.params": "15億", "pilot.tokens": "300億"},
+}
+
+
+#: Describe the environment, not the review (as in test_memo_golden.py).
+ENVIRONMENT = {
+    "provenance.data_source",
+    "provenance.scaling_bayes_version",
+    "provenance.pymc_version",
+    "provenance.arviz_version",
+    "provenance.python_version",
+    "provenance.fit_created_at",
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    return {lang: (memo, printed(memo, folder)) for lang, memo in demo_memos().items()}
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_headline_reads_as_before(rendered, language):
+    before = json.loads(PRINTED.read_text(encoding="utf-8"))[language]["headline"]
+    _, now = rendered[language]
+    assert now["headline"].split("\n\n") == before.split("\n\n")
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_every_number_printed_before_is_printed_the_same(rendered, language):
+    before = json.loads(PRINTED.read_text(encoding="utf-8"))[language]["printed"]
+    memo, now = rendered[language]
+    numbers = memo.numbers
+    shown_now = {tuple(pair) for pair in now["printed"]}
+    assert {key for key, _ in before} <= set(numbers)  # the book still has every printed key
+    missing = [
+        (key, shown)
+        for key, shown in before
+        if (key, shown) not in shown_now
+        and (language, key) not in CHANGED
+        and key not in ENVIRONMENT
+        and key not in SPLIT
+    ]
+    assert not missing, f"{len(missing)} numbers no longer printed as before: {missing[:10]}"
+    for language_, key in CHANGED:
+        if language_ == language:
+            assert key in {k for k, _ in now["printed"]}, key  # still printed, reworded
+    # the split keys print the same scale, worded per language
+    for key, shown in SPLIT_SHOWN[language].items():
+        assert (key, shown) in shown_now, key
+    # nothing new is printed under a key the old memo did not cite
+    cited_before = {k for k, _ in before} - set(SPLIT)
+    cited_before |= {new for old in SPLIT for new in SPLIT[old]}
+    assert {k for k, _ in now["printed"]} == cited_before
+
+
+def test_pilot_scale_is_worded_per_language(rendered):
+    """English reads as before; Japanese words the typed numbers (no English label)."""
+    memo, _ = rendered["en"]
+    scale = memo.numbers["pilot.scale"]
+    assert scale == "1.5e+09 params on 3e+10 tokens"  # the recorded label is kept as a number
+    en_text = (rendered["en"][0]._blocks(), rendered["ja"][0]._blocks())
+    from scaling_bayes.report.render import to_markdown
+
+    en_md, ja_md = (to_markdown(blocks, {}) for blocks in en_text)
+    assert scale in en_md
+    assert "規模（パラメータ数 15億、トークン数 300億）での学習1回" in ja_md
+    sentence = next(line for line in ja_md.splitlines() if "での学習1回" in line)
+    assert "英語表記" not in sentence and "params" not in sentence and "e+" not in sentence
+
+
+def test_both_languages_cite_the_same_numbers(rendered):
+    en, ja = (rendered[lang][1]["printed"] for lang in ("en", "ja"))
+    assert {k for k, _ in en} == {k for k, _ in ja}  # word order differs, the keys do not
+    assert rendered["en"][0].numbers == rendered["ja"][0].numbers
+
+
+def test_number_spans_parser():
+    spans = NumberSpans('<p>a <span data-key="k">12</span> <span>x</span><br/></p>')
+    assert spans.pairs == [["k", "12"]]
