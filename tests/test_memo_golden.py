@@ -5,7 +5,8 @@ before the refactor: the demo review (bundled config) computed from hand-built d
 and Japanese. The same review is recomputed here from the same draws and every number compared.
 
 Keys left out, and why:
-- ``provenance.*`` versions and dates: they describe the environment, not the review.
+- ``provenance.*`` versions, dates and the data file's absolute path: they describe the
+  environment (where the checkout lives), not the review.
 - ``prior_sensitivity.max_shift*``: they come from a fresh MCMC refit under the other prior
   preset, which nutpie does not reproduce bit for bit across processes (seen: 0.0236 vs 0.0222
   nats in two runs of the unchanged code); the keys must still be present.
@@ -26,6 +27,7 @@ ENVIRONMENT_KEYS = {
     "provenance.scaling_bayes_version",
     "provenance.fit_created_at",
     "provenance.memo_date",
+    "provenance.data_source",
 }
 REFIT_KEYS = {"prior_sensitivity.max_shift", "prior_sensitivity.max_shift_in_widths"}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -35,7 +34,30 @@ from scaling_bayes.app.output import (
 
 pytestmark = pytest.mark.filterwarnings("ignore::scaling_bayes.ScalingBayesWarning")
 TESTS = Path(__file__).resolve().parent
-BASELINE_DEMO = Path("/tmp/baseline/demo_output")
+#: What `scaling-bayes demo` wrote before manifests existed (listed from a demo folder of
+#: scaling_bayes 0.1.0): the folder `make demo` must still be allowed to replace.
+OLD_DEMO_FILES = (
+    "diagnostics.txt",
+    "ladder.csv",
+    "memo.html",
+    "memo.md",
+    "memo_acceptability.png",
+    "memo_fan.png",
+    "memo_ja.html",
+    "memo_ja.md",
+    "memo_ja_acceptability.png",
+    "memo_ja_fan.png",
+    "memo_ja_ladder.png",
+    "memo_ja_roi.png",
+    "memo_ja_tornado.png",
+    "memo_ladder.png",
+    "memo_roi.png",
+    "memo_tornado.png",
+    "model.nc",
+    "numbers.csv",
+    "numbers.json",
+    "posterior_summary.csv",
+)
 
 
 def previous_review(folder: Path, text: str = "# the previous memo") -> bytes:
@@ -216,10 +238,11 @@ def test_old_review_that_cannot_be_deleted_is_reported_not_half_deleted(tmp_path
 
 # ---------------------------------------------------------------------- legacy layout
 def legacy_copy(tmp_path) -> Path:
-    if not BASELINE_DEMO.is_dir():
-        pytest.skip(f"{BASELINE_DEMO} (a demo written before manifests) is absent")
+    """A demo folder laid out as 0.1.0 wrote it (no manifest)."""
     copy = tmp_path / "demo_output"
-    shutil.copytree(BASELINE_DEMO, copy)
+    copy.mkdir()
+    for name in OLD_DEMO_FILES:
+        (copy / name).write_bytes(b"written by scaling_bayes 0.1.0")
     return copy
 
 
