@@ -37,6 +37,7 @@ import tempfile
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -277,16 +278,50 @@ def _placeholder(dim, x_, out_, logp_, user_data_):  # pragma: no cover - never 
     return -1
 
 
+class _SharedStandIn:
+    """Stands in for a PyTensor shared variable in nutpie's key map: its name and rank.
+
+    nutpie 0.16.11 maps each ``pm.Data`` container's variable to the key its callbacks read it
+    by, and ``with_data`` finds the container by ``var.name``; a model rebuilt from the cache
+    has no PyTensor graph, so this carries just what nutpie reads.
+    """
+
+    def __init__(self, name: str, ndim: int):
+        self.name = name
+        self.ndim = ndim
+
+
+def _keyed_api() -> bool:
+    """Whether this nutpie keys shared data by variable (0.16.11) rather than by name (0.16.8)."""
+    from nutpie.compile_pymc import CompiledPyMCModel
+
+    return "shared_var_keys" in CompiledPyMCModel.__dataclass_fields__
+
+
+def _user_data(shared_data: dict, keyed: bool):
+    """nutpie's record of the shared data, and the key map ``CompiledPyMCModel`` takes (0.16.11)."""
+    from nutpie.compile_pymc import make_user_data
+
+    if not keyed:
+        return make_user_data(shared_data, shared_data), {}
+    # The keys are the containers' names: they name the record's fields the callbacks read.
+    keys = {_SharedStandIn(name, value.ndim): name for name, value in shared_data.items()}
+    return make_user_data(keys, shared_data), {"shared_var_keys": keys}
+
+
 def _assemble(meta: dict, logp_func, expand_func):
     """The nutpie ``CompiledPyMCModel`` from the callbacks and the stored description."""
-    from nutpie.compile_pymc import CompiledPyMCModel, make_user_data
+    from nutpie.compile_pymc import CompiledPyMCModel
 
     shared_data = {}
     for name, stored in meta["shared"].items():
         value = np.array(stored, order="C", copy=True)
         value.flags.writeable = False
         shared_data[name] = value
-    user_data = make_user_data(shared_data, shared_data)
+    keyed = _keyed_api()
+    user_data, extra = _user_data(shared_data, keyed)
+    if keyed:
+        extra["reparameterized_names"] = list(meta.get("reparameterized", []))
     shape_info = meta["shape_info"]
     return CompiledPyMCModel(
         _n_dim=meta["n_dim"],
@@ -302,6 +337,7 @@ def _assemble(meta: dict, logp_func, expand_func):
         shape_info=shape_info,
         logp_func=None,
         expand_func=None,
+        **extra,
     )
 
 
@@ -311,13 +347,16 @@ def _compile_fresh(pm_model):
     from nutpie import compile_pymc as cp
     from pymc.initial_point import make_initial_point_fn
 
-    n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = cp._make_functions(
+    made = cp._make_functions(
         pm_model,
         mode="NUMBA",
         compute_grad=True,
         join_expanded=True,
         pymc_initial_point_fn=lambda seed: {},
     )
+    n_dim, n_expanded, logp_pt, expand_pt, _, shape_info = made[:6]
+    # nutpie 0.16.11 adds the names of reparameterised variables (PyMC 6).
+    reparameterized = list(made[6]) if len(made) > 6 else None
     shared_data, shared_vars = {}, {}
     for var in [*logp_pt.get_shared(), *expand_pt.get_shared()]:
         if var.name in shared_vars and shared_vars[var.name] is not var:
@@ -326,7 +365,8 @@ def _compile_fresh(pm_model):
         value.flags.writeable = False
         shared_data[var.name] = value
         shared_vars[var.name] = var
-    user_data = cp.make_user_data(shared_vars, shared_data)
+    keyed = _keyed_api()
+    user_data, _ = _user_data(shared_data, keyed)
     logp_raw, _ = cp._make_c_logp_func(
         n_dim,
         logp_pt.vm.jit_fn,
@@ -355,7 +395,10 @@ def _compile_fresh(pm_model):
     for name, where in zip(names, slices, strict=True):
         if where.stop <= n_dim:
             support[where] = np.ravel(point[name])
-    dims, coords = cp._prepare_dims_and_coords(pm_model, shape_info)
+    if reparameterized is None:
+        dims, coords = cp._prepare_dims_and_coords(pm_model, shape_info)
+    else:
+        dims, coords = cp._prepare_dims_and_coords(pm_model, shape_info, reparameterized)
     meta = {
         "n_dim": n_dim,
         "n_expanded": n_expanded,
@@ -365,6 +408,7 @@ def _compile_fresh(pm_model):
         "support_point": support,
         # The containers' placeholder values, in the order the callbacks read them.
         "shared": {name: np.array(v) for name, v in shared_data.items()},
+        "reparameterized": reparameterized or [],
     }
     compiled = _assemble(meta, logp_func, expand_func)
     entry = None
@@ -374,13 +418,20 @@ def _compile_fresh(pm_model):
 
 
 def _from_entry(entry: dict):
+    from numba.core.registry import cpu_target
+    from numba.core.runtime import rtsys
+
+    # numba links its runtime (NRT_Allocate ...) only before its first compilation; code
+    # reloaded in a process that compiled nothing yet needs it, or LLVM aborts the process
+    # (seen with numba 0.68 and PyTensor 3, whose generated code allocates through it).
+    rtsys.initialize(cpu_target.target_context)
     logp_sig, expand_sig = _signatures()
     logp_func, _ = _cfunc(_placeholder, logp_sig, entry["logp"])
     expand_func, _ = _cfunc(_placeholder, expand_sig, entry["expand"])
     return _assemble(entry["meta"], logp_func, expand_func)
 
 
-def compile_nutpie_model(build_model: Callable[[], object], model_key: str):
+def compile_nutpie_model(build_model: Callable[[], object], model_key: str) -> tuple[Any, str]:
     """A nutpie model for ``build_model()``: from the disk cache if there, else compiled and saved.
 
     Parameters
@@ -405,7 +456,8 @@ def compile_nutpie_model(build_model: Callable[[], object], model_key: str):
             return _from_entry(entry), "disk"
         except Exception as exc:  # a stale or damaged entry: compile instead
             _log.info("compiled-model cache entry %s unusable, recompiling: %r", key, exc)
-            _remove(folder / f"{key}.pkl")
+            if folder is not None:  # always, since an entry was read from it
+                _remove(folder / f"{key}.pkl")
     compiled, new_entry = _compile_fresh(build_model())
     if new_entry is not None:
         store_entry(key, folder, new_entry)

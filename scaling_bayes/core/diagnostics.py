@@ -17,10 +17,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
+from . import _arviz as az
 from .constants import EBFMI_MIN, ESS_BULK_MIN, MAX_DIVERGENCES, MAX_TREEDEPTH_SHARE, R_HAT_MAX
 from .exceptions import ConvergenceWarning
 
@@ -183,7 +183,8 @@ def check_convergence(
 
     Examples
     --------
-    >>> import numpy as np, arviz as az
+    >>> import numpy as np
+    >>> from scaling_bayes.core import _arviz as az
     >>> rng = np.random.default_rng(0)
     >>> idata = az.from_dict(posterior={"alpha": rng.normal(size=(4, 500))},
     ...                      sample_stats={"diverging": np.zeros((4, 500), bool)})
@@ -197,16 +198,16 @@ def check_convergence(
     rows = []
     for name in var_names:
         values = np.asarray(posterior[name].values, dtype=float)
-        r_hat = float(az.rhat(values)) if n_chains > 1 else float("nan")
-        ess_bulk = float(az.ess(values, method="bulk"))
-        ess_tail = float(az.ess(values, method="tail"))
+        r_hat = az.rhat(values) if n_chains > 1 else float("nan")
+        ess_bulk = az.ess(values, method="bulk")
+        ess_tail = az.ess(values, method="tail")
         rows.append({"parameter": name, "r_hat": r_hat, "ess_bulk": ess_bulk, "ess_tail": ess_tail})
     table = pd.DataFrame(rows).set_index("parameter")
     r_ok = table["r_hat"] <= R_HAT_MAX
     ess_ok = table["ess_bulk"] >= ESS_BULK_MIN
     table["ok"] = r_ok & ess_ok
     divergences = 0
-    stats = idata.sample_stats if "sample_stats" in idata.groups() else None
+    stats = az.group(idata, "sample_stats") if az.has_group(idata, "sample_stats") else None
     if stats is not None and "diverging" in stats:
         divergences = int(np.asarray(stats["diverging"]).sum())
     ebfmi = _ebfmi(stats)
@@ -233,9 +234,9 @@ def check_convergence(
     if ebfmi is not None:
         low = [i for i, v in enumerate(ebfmi) if not v >= EBFMI_MIN]
         if low:
-            values = ", ".join(f"chain {i}: {ebfmi[i]:.2f}" for i in low)
+            per_chain = ", ".join(f"chain {i}: {ebfmi[i]:.2f}" for i in low)
             problems.append(
-                f"E-BFMI below {EBFMI_MIN} ({values}): the sampler moves too slowly between "
+                f"E-BFMI below {EBFMI_MIN} ({per_chain}): the sampler moves too slowly between "
                 "energy levels, typical of heavy tails or a poorly scaled parameter; tighten the "
                 "priors (especially on E and the scale terms) or add runs, then refit."
             )

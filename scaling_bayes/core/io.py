@@ -31,11 +31,11 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
 from .._version import __version__
+from . import _arviz as az
 from .exceptions import InputWarning, ModelFileError, ScalingBayesError
 
 __all__ = ["content_hash", "load", "save"]
@@ -112,7 +112,8 @@ def content_hash(idata: az.InferenceData, kinds: str = "") -> str:
 
     Examples
     --------
-    >>> import numpy as np, arviz as az
+    >>> import numpy as np
+    >>> from scaling_bayes.core import _arviz as az
     >>> idata = az.from_dict(posterior={"a": np.zeros((2, 3))})
     >>> before = content_hash(idata)
     >>> idata.posterior["a"].values[0, 0] = 1.0
@@ -121,12 +122,12 @@ def content_hash(idata: az.InferenceData, kinds: str = "") -> str:
     """
     digest = hashlib.sha256()
     digest.update(f"kinds={kinds}".encode())
-    groups = set(idata.groups())
+    groups = set(az.groups(idata))
     for group in _HASHED_GROUPS:
         if group not in groups:
             digest.update(f"[{group}:absent]".encode())
             continue
-        dataset = getattr(idata, group)
+        dataset = az.group(idata, group)
         names = sorted(str(n) for n in (*dataset.data_vars, *dataset.coords))
         for name in names:
             var = dataset[name]
@@ -155,6 +156,14 @@ def attach_metadata(idata: az.InferenceData, model, random_seed) -> az.Inference
             f"{_PREFIX}random_seed": "" if random_seed is None else str(random_seed),
             f"{_PREFIX}data_source": model.data_.source,
             f"{_PREFIX}data_kinds": kinds,
+            # The declared metric and the axes' names (not hashed: they label, and the metric's
+            # bounds are checked again when the runs are validated on load).
+            f"{_PREFIX}data_metric": json.dumps(model.data_.metric.to_dict()),
+            f"{_PREFIX}data_axis_names": json.dumps(
+                {"labels": dict(model.data_.axis_labels), "units": dict(model.data_.axis_units)}
+            ),
+            # Not hashed: says which ArviZ generation wrote the file, for error messages.
+            f"{_PREFIX}arviz_version": az.ARVIZ_VERSION,
         }
     )
     idata.posterior.attrs.update(attrs)
@@ -195,7 +204,7 @@ def save(model, path) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     os.close(handle)
     try:
-        idata.to_netcdf(temporary)
+        az.to_netcdf(idata, temporary)
         os.replace(temporary, path)
     except OSError as err:
         raise ModelFileError(f"could not write '{path}': {err}") from err
@@ -213,9 +222,7 @@ def _read(path: Path) -> az.InferenceData:
             "ScalingLawModel.save()"
         )
     try:
-        idata = az.from_netcdf(str(path))
-        for group in idata.groups():
-            getattr(idata, group).load()
+        idata = az.from_netcdf(path)
     except Exception as err:  # netCDF/HDF5 raise many types for a damaged file
         raise ModelFileError(
             f"could not read '{path}' as a saved scaling_bayes model ({type(err).__name__}: "
@@ -225,7 +232,7 @@ def _read(path: Path) -> az.InferenceData:
 
 
 def _check_integrity(path: Path, idata: az.InferenceData) -> dict:
-    groups = set(idata.groups())
+    groups = set(az.groups(idata))
     if "posterior" not in groups:
         raise ModelFileError(
             f"'{path}' has no posterior group; it was not written by scaling_bayes"
@@ -270,9 +277,31 @@ def _check_integrity(path: Path, idata: az.InferenceData) -> dict:
         raise ModelFileError(
             f"'{path}' failed its integrity check: the file was changed after saving (its "
             "posterior draws, sampler statistics, observed losses or run scales do not match "
-            "the hash written with them); refit and save again, or restore the original file"
+            "the hash written with them)"
+            + _generation_note(attrs)
+            + "; refit and save again, or restore the original file"
         )
     return config
+
+
+def _generation_note(attrs) -> str:
+    """Why a file may not read back here: it was written under the other ArviZ generation.
+
+    Empty when the file was written by this generation (or says nothing about it: files of
+    scaling_bayes before both generations were supported are ArviZ 0.x files).
+    """
+    written = str(attrs.get(f"{_PREFIX}arviz_version", "0"))
+    try:
+        written_major = int(written.split(".")[0])
+    except ValueError:
+        written_major = 0
+    if (written_major >= 1) == az.ARVIZ_1:
+        return ""
+    return (
+        f", or the file was written with ArviZ {written} and this is ArviZ {az.ARVIZ_VERSION}, "
+        "whose netCDF layout differs: load it where ArviZ "
+        f"{'>= 1' if written_major >= 1 else '< 1'} is installed"
+    )
 
 
 def _integer(path: Path, config: dict, key: str) -> int:
@@ -351,8 +380,8 @@ def _rebuild(cls, path: Path, idata: az.InferenceData, config: dict):
             f"'{path}' describes a model that cannot be rebuilt ({type(err).__name__}: {err}); "
             "refit and save again"
         ) from err
-    constant = idata.constant_data
-    observed = idata.observed_data
+    constant = az.group(idata, "constant_data")
+    observed = az.group(idata, "observed_data")
     if "row_label" not in constant or "loss" not in observed:
         raise ModelFileError(
             f"'{path}' lacks the run labels or observed losses (constant_data.row_label, "
@@ -367,12 +396,22 @@ def _rebuild(cls, path: Path, idata: az.InferenceData, config: dict):
             },
             index=pd.Index(constant["row_label"].values.astype(str)),
         )
-        frame["loss"] = observed["loss"].values
+        from .metric import as_metric
+
+        metric = as_metric(json.loads(str(attrs.get(f"{_PREFIX}data_metric", "")) or "null"))
+        names = json.loads(str(attrs.get(f"{_PREFIX}data_axis_names", "")) or "{}")
+        if not isinstance(names, dict) or not all(
+            isinstance(names.get(k, {}), dict) for k in ("labels", "units")
+        ):
+            raise TypeError("data_axis_names is not a JSON object of labels and units")
+        # Stored losses are the modelled loss; the data take the metric in its own scale.
+        frame["loss"] = metric.from_loss(observed["loss"].values)
         if "group" in constant:
             frame["group"] = constant["group"].values.astype(str)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, AttributeError, ScalingBayesError) as err:
         raise ModelFileError(
-            f"'{path}' holds run data of inconsistent shapes ({err}); refit and save again"
+            f"'{path}' holds run data, a metric or axis names that do not decode ({err}); "
+            "refit and save again"
         ) from err
     has = set(frame.columns)
     try:
@@ -384,6 +423,9 @@ def _rebuild(cls, path: Path, idata: az.InferenceData, config: dict):
             group="group" if "group" in has else None,
             source=str(attrs.get(f"{_PREFIX}data_source", str(path))),
             kinds={k: v for k, v in kinds.items() if k in has},
+            metric=metric,
+            axis_labels={k: v for k, v in names.get("labels", {}).items() if k in has},
+            axis_units={k: v for k, v in names.get("units", {}).items() if k in has},
         )
     except ScalingBayesError as err:
         raise ModelFileError(f"'{path}' holds run data that fail validation: {err}") from err
@@ -436,7 +478,7 @@ def load(cls, path, expected_law: str | None = None):
     model.priors_ = priors
     model.reference_ = reference
     model.y_min_ = y_min
-    if "log_likelihood" not in idata.groups():  # saved before these groups existed
+    if not az.has_group(idata, "log_likelihood"):  # saved before these groups existed
         seed = str(attrs.get(f"{_PREFIX}random_seed", ""))
         idata = model._add_predictive_groups(idata, int(seed) if seed.isdigit() else None)
     model.idata_ = idata

@@ -3,7 +3,7 @@
 Choice by measurement (``benchmarks/bench_speed.py``, figures in ``benchmarks/README.md``): on the
 245 Chinchilla runs, 4 chains x (1000 tune + 2000 draws) on 2 cores, nutpie with a
 low-rank-modified mass matrix samples in about a second once compiled; PyMC's NUTS with a dense
-mass matrix takes about 27 times as long (32 s against 1.2 s, issue 12), numpyro longer still.
+mass matrix takes about 27 times as long (32 s against 1.2 s), numpyro longer still.
 
 nutpie's cost is compiling the model with numba, about 10 s. It is paid once per machine, not
 once per process: the compiled model is kept in memory for the life of the process and on disk
@@ -27,6 +27,7 @@ from importlib.util import find_spec
 
 import numpy as np
 
+from . import _arviz as az
 from .exceptions import ConfigError, ScalingBayesWarning
 
 __all__ = [
@@ -43,8 +44,8 @@ _log = logging.getLogger(__name__)
 
 SAMPLERS: tuple[str, ...] = ("auto", "nutpie", "pymc", "numpyro")
 
-#: The fix named when nutpie is missing (the range pyproject.toml requires).
-NUTPIE_REQUIREMENT = "nutpie>=0.16,<0.17"
+#: The fix named when nutpie is missing (the range pyproject.toml requires for this ArviZ).
+NUTPIE_REQUIREMENT = "nutpie>=0.16.9,<0.17" if az.ARVIZ_1 else "nutpie>=0.16,<0.17"
 
 # Compiled nutpie models of this process, keyed by law, axes, priors and noise model.
 _NUTPIE_CACHE: dict[str, object] = {}
@@ -152,8 +153,9 @@ def sample_posterior(
 
     Returns
     -------
-    arviz.InferenceData
-        With ``posterior`` and ``sample_stats`` (including ``diverging``).
+    arviz.InferenceData or xarray.DataTree
+        The installed ArviZ generation's object (see :mod:`scaling_bayes.core._arviz`), with
+        ``posterior`` and ``sample_stats`` (including ``diverging``).
     """
     backend = resolve_sampler(sampler)
     cores = min(chains, os.cpu_count() or 1) if cores is None else cores
@@ -175,8 +177,33 @@ def sample_posterior(
         idata = _sample_pymc(
             backend, build_model, data, draws, tune, chains, cores, target_accept, seed, progressbar
         )
+    # PyMC and nutpie return the installed ArviZ's object (InferenceData under ArviZ 0.x, an
+    # xarray DataTree under ArviZ 1.x); as_idata only converts a mismatch.
+    idata = _text_statistics(az.as_idata(idata))
     idata.posterior.attrs["sampler"] = backend
     return idata
+
+
+def _text_statistics(idata):
+    """``idata`` with sampler statistics of Python objects stored as text ("" for None).
+
+    nutpie 0.16.11 records a ``divergence_message`` per draw: ``None``, or the reason of a
+    divergence. netCDF has no type for such a column (it reads ``None`` back as NaN), so it
+    becomes text here, which saves and reads back unchanged and keeps the file's content hash
+    valid.
+    """
+    if not az.has_group(idata, "sample_stats"):
+        return idata
+    stats = az.group(idata, "sample_stats")
+    objects = [name for name, var in stats.data_vars.items() if var.dtype.kind == "O"]
+    if not objects:
+        return idata
+    for name in objects:
+        flat = ["" if v is None else str(v) for v in stats[name].values.reshape(-1)]
+        stats[name] = stats[name].copy(data=np.array(flat, dtype=str).reshape(stats[name].shape))
+    groups = {name: az.group(idata, name) for name in az.groups(idata)}
+    groups["sample_stats"] = stats
+    return az.from_groups(**groups)
 
 
 def _sample_pymc(
@@ -225,9 +252,22 @@ def _sample_nutpie(
         seed=seed,
         progress_bar=progressbar,
         save_warmup=False,
-        low_rank_modified_mass_matrix=True,
         target_accept=target_accept,
+        **_low_rank_mass_matrix(nutpie.sample),
     )
+
+
+def _low_rank_mass_matrix(sample) -> dict:
+    """nutpie's switch for the low-rank-modified mass matrix, in the release's own spelling.
+
+    Later 0.16 releases (0.16.11 has it) renamed ``low_rank_modified_mass_matrix=True`` to
+    ``adaptation="low_rank"`` and deprecated the old name.
+    """
+    import inspect
+
+    if "adaptation" in inspect.signature(sample).parameters:
+        return {"adaptation": "low_rank"}
+    return {"low_rank_modified_mass_matrix": True}
 
 
 def _compile_nutpie(build_model, cache_key):
