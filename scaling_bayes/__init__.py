@@ -12,7 +12,7 @@ import warnings
 
 with warnings.catch_warnings():
     # ArviZ 0.x announces its 1.0 refactor on import; our users cannot act on it.
-    warnings.filterwarnings("ignore", message=".*ArviZ is undergoing", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=r"\s*ArviZ is undergoing", category=FutureWarning)
     import arviz as _arviz  # noqa: F401
 
 from ._version import __version__
@@ -51,10 +51,12 @@ from .core.exceptions import (
     ScalingBayesWarning,
 )
 from .core.forecast import Forecast
+from .core.metric import Metric
 from .core.model import ScalingLawModel
 from .core.simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simulate_runs
 from .datasets import load_example
 from .decision import (
+    COST_COMPONENTS,
     GPU_SPECS,
     AcceptabilityCurve,
     CallableValue,
@@ -76,6 +78,7 @@ from .decision import (
     compute_for_target,
     evpi,
     evsi_pilot,
+    payback_months,
     plans_from_budgets,
     tornado,
 )
@@ -95,6 +98,7 @@ from .report.check_plots import plot_calibration, plot_law_comparison, plot_prio
 from .report.fit_plots import forecast_plot_data, plot_forecast, plot_ppc, ppc_plot_data
 
 __all__ = [
+    "COST_COMPONENTS",
     "EPOCH_CHINCHILLA",
     "GPU_SPECS",
     "INTERVAL_PROB",
@@ -115,6 +119,7 @@ __all__ = [
     "Investment",
     "LawComparison",
     "LinearValue",
+    "Metric",
     "ModelFileError",
     "MonteCarloWarning",
     "NotFittedError",
@@ -149,6 +154,7 @@ __all__ = [
     "law_comparison_plot_data",
     "likelihood_words",
     "load_example",
+    "payback_months",
     "plans_from_budgets",
     "plot_acceptability",
     "plot_calibration",
