@@ -83,9 +83,9 @@ def check_prob(prob, name: str) -> float:
     >>> check_prob(0.9, "prob")
     0.9
     """
-    if isinstance(prob, bool) or not isinstance(prob, numbers.Real) or not 0 < prob < 1:
+    if isinstance(prob, bool) or not isinstance(prob, numbers.Real) or not 0 < float(prob) < 1:
         hint = ""
-        if isinstance(prob, numbers.Real) and 1 < prob < 100:
+        if isinstance(prob, numbers.Real) and 1 < float(prob) < 100:
             hint = f"; did you mean {prob / 100:g}?"
         raise DataError(f"{name} must be a probability in (0, 1), e.g. 0.9; got {prob!r}{hint}")
     return float(prob)

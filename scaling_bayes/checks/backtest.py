@@ -16,7 +16,9 @@ Every argument is checked before the first fit (:mod:`scaling_bayes.checks._inpu
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,9 +27,15 @@ from ..core.constants import INTERVAL_PROB
 from ..core.data import SCALE_AXES, ScalingData
 from ..core.exceptions import ConfigError, ConvergenceWarning, DataError, ExtrapolationWarning
 from ..core.laws import get_law
+from ..core.progress import check_progressbar
 from ._inputs import check_cutoff, check_holdout, check_n_jobs, check_prob, model_config
 from .parallel import FitTask, check_client, map_fits
 from .scoring import COVERAGE_PROBS, interval_coverage, score_forecast, summary_metrics
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..core.model import ScalingLawModel
 
 __all__ = ["Backtest", "backtest", "calibration_plot_data", "rolling_backtest"]
 
@@ -73,7 +81,7 @@ class Backtest:
     table: pd.DataFrame
     metrics: pd.Series
     coverage: pd.DataFrame
-    model: object
+    model: ScalingLawModel
     train: ScalingData
     test: pd.DataFrame
     holdout: str
@@ -97,8 +105,19 @@ class Backtest:
             f"absolute relative error {m['median_abs_rel_error']:.1%}.{state}"
         )
 
+    def _repr_html_(self) -> str:
+        """Notebook display: convergence verdict, :attr:`text` and the per-run :attr:`table`."""
+        from ..core.display import result_html
+
+        return result_html(self, text=self.text)
+
     def compare_with(
-        self, baseline: str = "huber", *, n_boot: int = 200, random_seed: int = 0, grid="coarse"
+        self,
+        baseline: str = "huber",
+        *,
+        n_boot: int = 200,
+        random_seed: int = 0,
+        grid: str | ArrayLike | pd.DataFrame = "coarse",
     ) -> pd.DataFrame:
         """Score the point-fit baseline and its bootstrap on the same split, side by side.
 
@@ -144,8 +163,11 @@ class Backtest:
         return table
 
 
-def _baseline_args(model, law, train: pd.DataFrame, test: pd.DataFrame):
+def _baseline_args(
+    model: ScalingLawModel, law: str, train: pd.DataFrame, test: pd.DataFrame
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Training arguments and forecast scales of the baseline, in ``baselines``' convention."""
+    fit: dict[str, Any]
     if law == "chinchilla":
         fit = {"params": train["params"].to_numpy(), "tokens": train["tokens"].to_numpy()}
         new = {"params": test["params"].to_numpy(), "tokens": test["tokens"].to_numpy()}
@@ -155,7 +177,9 @@ def _baseline_args(model, law, train: pd.DataFrame, test: pd.DataFrame):
     return fit, new
 
 
-def split_runs(data: ScalingData, holdout: str, cutoff: float, n_free: int):
+def split_runs(
+    data: ScalingData, holdout: str, cutoff: float, n_free: int
+) -> tuple[ScalingData, pd.DataFrame]:
     """Training runs (``holdout <= cutoff``) and held-out runs, checked against the law's size."""
     holdout = check_holdout(data, holdout)
     cutoff = check_cutoff(cutoff, holdout)
@@ -169,7 +193,7 @@ def split_runs(data: ScalingData, holdout: str, cutoff: float, n_free: int):
             f"the law has {n_free} parameters, so each side needs at least {n_free}. "
             f"{holdout} ranges from {values.min():.3g} to {values.max():.3g}"
         )
-    return data.select(mask=below), data.frame[~below]
+    return data.select(mask=below.tolist()), data.frame[~below]
 
 
 def backtest(
@@ -179,10 +203,11 @@ def backtest(
     holdout: str = "compute",
     cutoff: float,
     x: str | None = None,
-    priors=None,
+    priors: str | Mapping | None = None,
     prob: float = INTERVAL_PROB,
     random_seed: int = 0,
     model_kwargs: dict | None = None,
+    progressbar: bool | None = None,
 ) -> Backtest:
     """Fit on runs with ``holdout <= cutoff`` and score the forecasts of the others.
 
@@ -199,11 +224,14 @@ def backtest(
         Mass of the interval reported per run (coverage is reported at 50/80/90/95% anyway).
     model_kwargs : dict, optional
         Further arguments of the model (``draws``, ``sampler``, ...).
+    progressbar : bool or None
+        Progress of the fit: None shows it only in a terminal or a notebook, True always, False
+        never (:mod:`scaling_bayes.core.progress`).
 
     Raises
     ------
     ConfigError
-        An unknown law, holdout axis or model argument.
+        An unknown law, holdout axis or model argument; ``progressbar`` not True, False or None.
     DataError
         A holdout axis the runs lack; a cutoff that is not a positive finite number or leaves
         fewer runs than the law has parameters on either side; ``prob`` outside (0, 1). All
@@ -224,11 +252,13 @@ def backtest(
         bt.metrics["coverage_90"], bt.compare_with("huber")
     """
     kwargs = model_config("backtest", model_kwargs, law=law, x=x, priors=priors)
+    progressbar = check_progressbar(progressbar)
     prob = check_prob(prob, "prob")
     n_free = len(get_law(law).law_parameters)
     train, test = split_runs(data, holdout, cutoff, n_free)
     label = f"backtest {holdout} <= {cutoff:.3g}"
-    model = map_fits([FitTask(kwargs, train, random_seed, label)], n_jobs=1)[0]
+    task = FitTask(kwargs, train, random_seed, label)
+    model = map_fits([task], n_jobs=1, progressbar=progressbar, description="backtest: fit")[0]
     return _score(model, train, test, holdout, cutoff, prob, random_seed)
 
 
@@ -265,7 +295,7 @@ def _score(model, train, test, holdout, cutoff, prob, random_seed, *, warn=True)
     return Backtest(table, metrics, coverage, model, train, test, holdout, cutoff, prob)
 
 
-def warn_unconverged(what: str, labels) -> None:
+def warn_unconverged(what: str, labels: Iterable[str]) -> None:
     """One :class:`ConvergenceWarning` naming every fit of a many-fit check that did not converge.
 
     Each fit's own warning has been re-issued by :func:`~scaling_bayes.checks.parallel.map_fits`
@@ -292,11 +322,12 @@ def rolling_backtest(
     holdout: str = "params",
     min_train_scales: int | None = None,
     x: str | None = None,
-    priors=None,
+    priors: str | Mapping | None = None,
     random_seed: int = 0,
     model_kwargs: dict | None = None,
-    client=None,
+    client: Any = None,
     n_jobs: int | None = None,
+    progressbar: bool | None = None,
 ) -> pd.DataFrame:
     """Rolling origin: fit on the smallest k distinct values of ``holdout`` for increasing k.
 
@@ -308,6 +339,9 @@ def rolling_backtest(
     some fits did not converge, one more :class:`ConvergenceWarning` lists them (the table's
     ``converged`` column says the same per row).
 
+    ``progressbar`` counts finished fits: None shows it only in a terminal or a notebook, True
+    always, False never (:mod:`scaling_bayes.core.progress`).
+
     Returns
     -------
     pandas.DataFrame
@@ -318,7 +352,8 @@ def rolling_backtest(
     ------
     ConfigError
         An unknown law, holdout axis or model argument; ``n_jobs`` or ``min_train_scales`` that
-        is not a positive integer; ``random_seed`` that is not an integer.
+        is not a positive integer; ``random_seed`` that is not an integer; ``progressbar`` not
+        True, False or None.
     DataError
         A holdout axis the runs lack, or too few distinct scales for any origin. All before the
         first fit.
@@ -333,6 +368,7 @@ def rolling_backtest(
     kwargs = model_config("rolling_backtest", model_kwargs, law=law, x=x, priors=priors)
     holdout = check_holdout(data, holdout)
     n_jobs = check_n_jobs(n_jobs)
+    progressbar = check_progressbar(progressbar)
     if client is not None:
         check_client(client)
     if isinstance(random_seed, bool) or not isinstance(random_seed, int | np.integer):
@@ -369,7 +405,13 @@ def rolling_backtest(
         FitTask(kwargs, train, random_seed + i, f"{holdout} <= {c:.3g}")
         for i, (c, (train, _)) in enumerate(zip(cutoffs, splits, strict=True))
     ]
-    models = map_fits(tasks, client=client, n_jobs=n_jobs)
+    models = map_fits(
+        tasks,
+        client=client,
+        n_jobs=n_jobs,
+        progressbar=progressbar,
+        description="rolling_backtest: fits",
+    )
     rows = []
     for cutoff, (train, test), model in zip(cutoffs, splits, models, strict=True):
         result = _score(model, train, test, holdout, cutoff, INTERVAL_PROB, random_seed, warn=False)

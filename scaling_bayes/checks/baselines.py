@@ -8,7 +8,8 @@ the runs ``i``, the Huber loss of the log-loss residual::
 with ``A = exp(a)``, ``B = exp(b)``, ``E = exp(e)`` and ``LSE`` the log-sum-exp, so that
 ``exp(LSE(...))`` is the law's loss. They ran L-BFGS from a grid of starting points and kept the
 best optimum. Besiroglu et al. 2024 (Epoch AI) refitted the same runs (dropping the 5 with the
-highest loss) and bootstrapped the runs to get honest intervals (FACTS.md). This module
+highest loss) and bootstrapped the runs to get honest intervals ("Chinchilla Scaling: A
+replication attempt", arXiv:2404.10102). This module
 reproduces that procedure:
 
 - :func:`fit_huber`: the multi-start L-BFGS fit (``law="chinchilla"``, or the one-axis
@@ -17,7 +18,8 @@ reproduces that procedure:
   new scales, optionally with resampled run-to-run noise.
 
 The objective is a *sum* over runs, never a mean: averaging shrinks it and its gradient by the
-number of runs and made L-BFGS stop early in the original Chinchilla fit (FACTS.md). Here it is
+number of runs and made L-BFGS stop early in the original Chinchilla fit (Besiroglu et al. 2024,
+arXiv:2404.10102). Here it is
 also divided by ``delta`` (which leaves the minimiser unchanged) so that it is of order one and
 L-BFGS's relative stopping rules act as intended.
 """
@@ -30,8 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # ships no types
 
 from ..core.exceptions import ConvergenceWarning, DataError, InputWarning
 from .scoring import _check_observed
@@ -92,7 +95,9 @@ _SAME_OPTIMUM_RTOL: float = 1e-6
 _SAME_OPTIMUM_ATOL: float = 1e-8
 
 
-def starting_grid(law: str = "chinchilla", grid="coarse") -> pd.DataFrame:
+def starting_grid(
+    law: str = "chinchilla", grid: str | ArrayLike | pd.DataFrame = "coarse"
+) -> pd.DataFrame:
     """Starting points for :func:`fit_huber`, one row per start, in the log parameterisation.
 
     Parameters
@@ -216,7 +221,13 @@ class HuberFit:
         )
         return {name: float(getattr(self, name)) for name in names}
 
-    def predict(self, params=None, tokens=None, *, x=None) -> np.ndarray:
+    def predict(
+        self,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        *,
+        x: ArrayLike | None = None,
+    ) -> np.ndarray:
         """Loss of the fitted law at new scales (no run-to-run noise), shape ``(k,)``.
 
         The Chinchilla law needs ``params`` and ``tokens``; the power law needs its scale, passed
@@ -425,14 +436,14 @@ def _make_fit(law, theta, objective, delta, n_runs, n_starts, n_conv, n_opt, con
 
 
 def fit_huber(
-    params,
-    tokens,
-    loss,
+    params: ArrayLike | None,
+    tokens: ArrayLike | None,
+    loss: ArrayLike,
     *,
     delta: float = HUBER_DELTA,
     law: str = "chinchilla",
-    x=None,
-    grid="coarse",
+    x: ArrayLike | None = None,
+    grid: str | ArrayLike | pd.DataFrame = "coarse",
 ) -> HuberFit:
     """Fit a scaling law by Huber loss on log loss with multi-start L-BFGS (Hoffmann et al.).
 
@@ -582,7 +593,13 @@ class HuberBootstrap:
         )
 
     def predict_draws(
-        self, params=None, tokens=None, *, x=None, add_residual_noise: bool = True, random_seed=None
+        self,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        *,
+        x: ArrayLike | None = None,
+        add_residual_noise: bool = True,
+        random_seed: int | None = None,
     ) -> np.ndarray:
         """Loss draws at new scales, shape ``(n_boot, k)``: one row per bootstrap replicate.
 
@@ -630,16 +647,16 @@ def _grid_objective(starts: np.ndarray, log_x, log_loss, weights, delta) -> np.n
 
 
 def bootstrap_huber(
-    params,
-    tokens,
-    loss,
+    params: ArrayLike | None,
+    tokens: ArrayLike | None,
+    loss: ArrayLike,
     *,
     n_boot: int = 200,
-    random_seed=None,
+    random_seed: int | None = None,
     delta: float = HUBER_DELTA,
     law: str = "chinchilla",
-    x=None,
-    grid="coarse",
+    x: ArrayLike | None = None,
+    grid: str | ArrayLike | pd.DataFrame = "coarse",
     extra_starts: int = 3,
 ) -> HuberBootstrap:
     """Bootstrap the Huber fit: refit on runs resampled with replacement (Epoch AI 2024).

@@ -13,17 +13,24 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import arviz as az
 import numpy as np
 import pandas as pd
 
+from ..core import _arviz as az
 from ..core.exceptions import ConfigError, DataError, ScalingBayesWarning
 from ..core.forecast import Forecast
 from ..core.laws import get_law
+from ..core.progress import check_progressbar
 from ._inputs import check_n_jobs, model_config
 from .backtest import _score, split_runs, warn_unconverged
 from .parallel import FitTask, check_client, map_fits
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..core.data import ScalingData
 
 __all__ = ["LawComparison", "ParetoKWarning", "compare_laws", "law_comparison_plot_data"]
 
@@ -82,7 +89,7 @@ class LawComparison:
     @property
     def weights(self) -> dict[str, float]:
         """Stacking weight of each law."""
-        return self.table["weight"].to_dict()
+        return {str(law): float(weight) for law, weight in self.table["weight"].items()}
 
     @property
     def text(self) -> str:
@@ -97,7 +104,13 @@ class LawComparison:
             )
         return head
 
-    def predict(self, *, random_seed: int | None = None, **scales) -> Forecast:
+    def _repr_html_(self) -> str:
+        """Notebook display: :attr:`text` and :attr:`table`."""
+        from ..core.display import result_html
+
+        return result_html(self, text=self.text)
+
+    def predict(self, *, random_seed: int | None = None, **scales: ArrayLike) -> Forecast:
         """Forecast mixed across laws by stacking weight.
 
         Each law forecasts from its own posterior; the mixture takes from each law a share of
@@ -126,7 +139,9 @@ class LawComparison:
             np.concatenate(draws)[order],
             mean_draws=np.concatenate(means)[order],
             converged=converged,
-            **{k: v for k, v in scales.items() if k in ("params", "tokens", "compute")},
+            params=scales.get("params"),
+            tokens=scales.get("tokens"),
+            compute=scales.get("compute"),
         )
         ratios = np.vstack(
             [fc.scales["extrapolation_ratio"].to_numpy() for fc in forecasts.values()]
@@ -149,16 +164,17 @@ def _scales_for(model, scales: Mapping) -> dict:
 
 
 def compare_laws(
-    data,
+    data: ScalingData,
     laws: Sequence[str | Mapping] = ("power", "chinchilla", "broken_power"),
     *,
     x: str = "compute",
     holdout: str | None = None,
     cutoff: float | None = None,
     random_seed: int = 0,
-    client=None,
+    client: Any = None,
     n_jobs: int | None = None,
     model_kwargs: dict | None = None,
+    progressbar: bool | None = None,
 ) -> LawComparison:
     """Fit each law to ``data`` and compare them by PSIS-LOO with stacking weights.
 
@@ -178,13 +194,16 @@ def compare_laws(
     client, n_jobs
         Where the fits run (:func:`~scaling_bayes.checks.parallel.map_fits`): local processes by
         default, a Dask cluster with ``client=``, this process with ``n_jobs=1``.
+    progressbar : bool or None
+        A bar counting finished fits: None shows it only in a terminal or a notebook, True
+        always, False never (:mod:`scaling_bayes.core.progress`).
 
     Raises
     ------
     ConfigError
         ``laws`` not a list of at least two laws, an unknown law or model argument, a law listed
         twice, ``holdout`` without ``cutoff`` (or the reverse), ``n_jobs`` not a positive
-        integer.
+        integer, ``progressbar`` not True, False or None.
     DataError
         A column a law needs, or the holdout axis, missing from the runs; a cutoff that is not a
         positive finite number or leaves too few runs on a side. All before the first fit.
@@ -208,6 +227,7 @@ def compare_laws(
     """
     configs = _law_configs(laws, x, model_kwargs)
     n_jobs = check_n_jobs(n_jobs)
+    progressbar = check_progressbar(progressbar)
     if client is not None:
         check_client(client)
     missing = {a for c in configs.values() for a in _axes(c) if a not in data.axes}
@@ -229,13 +249,19 @@ def compare_laws(
         tasks += [
             FitTask(c, lfo_splits[0], random_seed, f"{name}, lfo") for name, c in configs.items()
         ]
-    models = map_fits(tasks, client=client, n_jobs=n_jobs)
+    models = map_fits(
+        tasks,
+        client=client,
+        n_jobs=n_jobs,
+        progressbar=progressbar,
+        description="compare_laws: fits",
+    )
     fitted = dict(zip(configs, models[: len(configs)], strict=True))
 
     idatas, rows = {}, {}
     for name, model in fitted.items():
-        idata = az.InferenceData(
-            posterior=model.idata_.posterior[["sigma"]],
+        idata = az.from_groups(
+            posterior=az.group(model.idata_, "posterior")[["sigma"]],
             log_likelihood=model.log_likelihood().to_dataset(name="loss"),
         )
         with warnings.catch_warnings():
@@ -252,7 +278,7 @@ def compare_laws(
         idatas[name] = idata
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", module="arviz")
-        ranking = az.compare(idatas, ic="loo", method="stacking")
+        ranking = az.compare(idatas)
     table = ranking[["elpd_loo", "se", "elpd_diff", "dse", "p_loo", "weight"]].copy()
     for name, extra in rows.items():
         for key, value in extra.items():

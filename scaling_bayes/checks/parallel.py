@@ -24,9 +24,15 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from ..core.exceptions import ConfigError
+from ..core.progress import check_progressbar, progress
 from ._inputs import check_n_jobs
+
+if TYPE_CHECKING:
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
 
 __all__ = ["FitTask", "check_client", "map_fits"]
 
@@ -36,13 +42,13 @@ class FitTask:
     """Everything one fit needs, picklable: the model's arguments, the runs and a seed."""
 
     model_kwargs: dict
-    data: object  # ScalingData
+    data: ScalingData
     random_seed: int
     label: str = ""
     options: dict = field(default_factory=dict)
 
 
-def run_fit(task: FitTask):
+def run_fit(task: FitTask) -> ScalingLawModel:
     """Fit one task; its warnings travel with the model as ``fit_warnings_`` (category, text).
 
     The fit may run in another process or on a cluster, where its warnings would be lost, so
@@ -55,7 +61,10 @@ def run_fit(task: FitTask):
         warnings.simplefilter("always")
         model.fit(task.data, random_seed=task.random_seed)
     unique = {(w.category, str(w.message)) for w in caught}
-    model.fit_warnings_ = sorted(unique, key=lambda cw: (cw[0].__name__, cw[1]))
+    # an attribute of this path only, so it is not declared on the model class
+    model.fit_warnings_ = sorted(  # type: ignore[attr-defined]
+        unique, key=lambda cw: (cw[0].__name__, cw[1])
+    )
     return model
 
 
@@ -77,7 +86,14 @@ def _reissue(models, tasks) -> list:
     return models
 
 
-def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None) -> list:
+def map_fits(
+    tasks: Sequence[FitTask],
+    *,
+    client: Any = None,
+    n_jobs: int | None = None,
+    progressbar: bool | None = None,
+    description: str = "map_fits: fits",
+) -> list[ScalingLawModel]:
     """Fit every task; return the fitted models in the order of ``tasks``.
 
     Parameters
@@ -88,12 +104,17 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
     n_jobs : int, optional
         Local worker processes when no client is given; default one per CPU core; 1 runs in
         this process.
+    progressbar : bool or None
+        A bar counting finished fits: None shows it only in a terminal or a notebook, True
+        always, False never (:mod:`scaling_bayes.core.progress`).
+    description : str
+        Label of the bar.
 
     Raises
     ------
     ConfigError
-        A ``client`` that is not a connected Dask client, or ``n_jobs`` that is not a positive
-        integer; before any fit.
+        A ``client`` that is not a connected Dask client, ``n_jobs`` that is not a positive
+        integer, or ``progressbar`` not True, False or None; before any fit.
 
     Warns
     -----
@@ -102,24 +123,38 @@ def map_fits(tasks: Sequence[FitTask], *, client=None, n_jobs: int | None = None
     """
     tasks = list(tasks)
     n_jobs = check_n_jobs(n_jobs)
+    progressbar = check_progressbar(progressbar)
     if client is not None:
         check_client(client)
+        from dask.distributed import as_completed
+
         futures = client.map(run_fit, tasks, pure=False)
+        with progress(len(tasks), description, progressbar=progressbar) as bar:
+            for _ in as_completed(futures):
+                bar.advance()
         return _reissue(client.gather(futures), tasks)
     workers = (os.cpu_count() or 1) if n_jobs is None else n_jobs
     workers = min(workers, len(tasks))
-    if workers <= 1:
-        return _reissue([run_fit(task) for task in tasks], tasks)
-    single_core = [
-        FitTask({**t.model_kwargs, "cores": 1}, t.data, t.random_seed, t.label, t.options)
-        for t in tasks
-    ]
-    context = multiprocessing.get_context("spawn")  # fork is unsafe with sampler threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return _reissue(list(pool.map(run_fit, single_core)), tasks)
+    models = []
+    with progress(len(tasks), description, progressbar=progressbar) as bar:
+        if workers <= 1:
+            for task in tasks:
+                models.append(run_fit(task))
+                bar.advance()
+        else:
+            single_core = [
+                FitTask({**t.model_kwargs, "cores": 1}, t.data, t.random_seed, t.label, t.options)
+                for t in tasks
+            ]
+            context = multiprocessing.get_context("spawn")  # fork is unsafe with sampler threads
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                for model in pool.map(run_fit, single_core):  # in order, as each one finishes
+                    models.append(model)
+                    bar.advance()
+    return _reissue(models, tasks)
 
 
-def check_client(client) -> None:
+def check_client(client: object) -> None:
     try:
         from dask.distributed import Client
     except ImportError as err:  # pragma: no cover - depends on the environment

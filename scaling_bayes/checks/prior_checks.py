@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,12 @@ from ..core.laws import mean_loss
 from ..core.priors import PRIOR_PRESETS, is_fixed
 from ._inputs import check_prob
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
+
 __all__ = [
     "PriorSensitivity",
     "prior_predictive",
@@ -31,7 +38,14 @@ __all__ = [
 ]
 
 
-def prior_predictive(model, data, *, draws: int = 1000, random_seed: int | None = None, **scales):
+def prior_predictive(
+    model: ScalingLawModel,
+    data: ScalingData,
+    *,
+    draws: int = 1000,
+    random_seed: int | None = None,
+    **scales: ArrayLike,
+) -> Forecast:
     """Loss forecast by the priors alone at the given scales (law and run-to-run noise).
 
     Parameters
@@ -71,7 +85,9 @@ def prior_predictive(model, data, *, draws: int = 1000, random_seed: int | None 
     forecast = Forecast.from_draws(
         model.likelihood.random(rng, mean=mean, noise=noise),
         mean_draws=mean,
-        **{a: requested[a] for a in requested},
+        params=requested.get("params"),
+        tokens=requested.get("tokens"),
+        compute=requested.get("compute"),
     )
     return Forecast(forecast.idata, forecast.scales, law=f"{model.law} prior")
 
@@ -100,8 +116,8 @@ class PriorSensitivity:
     """
 
     table: pd.DataFrame
-    base: object
-    alternative: object
+    base: ScalingLawModel
+    alternative: ScalingLawModel
     alternative_name: str
     interval_prob: float = INTERVAL_PROB
 
@@ -124,12 +140,12 @@ class PriorSensitivity:
 
 
 def prior_sensitivity(
-    model,
+    model: ScalingLawModel,
     alternative: str | dict = "weak",
     *,
     random_seed: int = 0,
     hdi_prob: float = INTERVAL_PROB,
-    **scales,
+    **scales: ArrayLike,
 ) -> PriorSensitivity:
     """Refit ``model``'s runs under ``alternative`` priors and compare forecasts at ``scales``.
 

@@ -26,9 +26,11 @@ Definitions (``X``, ``X'`` independent draws of the predictive ``F``, ``y`` the 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from ..core.constants import INTERVAL_PROB
@@ -168,7 +170,7 @@ def _warn_if_unit_slip(x: np.ndarray, y: np.ndarray) -> None:
 
 
 # ---------------------------------------------------------------------------------- scores
-def crps_from_draws(draws, observed, *, fair: bool = False) -> np.ndarray:
+def crps_from_draws(draws: ArrayLike, observed: ArrayLike, *, fair: bool = False) -> np.ndarray:
     """CRPS of each run from predictive draws, exact for the draws' distribution, O(n log n).
 
     With ``x_(1) <= ... <= x_(n)`` the sorted draws of one run::
@@ -213,7 +215,7 @@ def crps_from_draws(draws, observed, *, fair: bool = False) -> np.ndarray:
     return np.mean(np.abs(x - y), axis=0) - half_mean_spread
 
 
-def crps_normal(mu, sigma, y) -> np.ndarray:
+def crps_normal(mu: ArrayLike, sigma: ArrayLike, y: ArrayLike) -> np.ndarray:
     """CRPS of a normal predictive N(mu, sigma^2) at ``y``, in closed form.
 
     ``CRPS = sigma [z (2 Phi(z) - 1) + 2 phi(z) - 1 / sqrt(pi)]`` with ``z = (y - mu) / sigma``
@@ -235,7 +237,9 @@ def crps_normal(mu, sigma, y) -> np.ndarray:
     )
 
 
-def pit_values(draws, observed, *, ties: str = "mid", random_seed=None) -> np.ndarray:
+def pit_values(
+    draws: ArrayLike, observed: ArrayLike, *, ties: str = "mid", random_seed: int | None = None
+) -> np.ndarray:
     """Probability integral transform: the share of draws below each observed value.
 
     ``PIT = (#{x < y} + w #{x == y}) / n``. Draws equal to ``y`` (ties, which happen for
@@ -256,6 +260,7 @@ def pit_values(draws, observed, *, ties: str = "mid", random_seed=None) -> np.nd
     x, y = _pair(draws, observed)
     below = np.sum(x < y, axis=0)
     equal = np.sum(x == y, axis=0)
+    share: float | np.ndarray
     if ties == "mid":
         share = 0.5
     elif ties == "random":
@@ -265,7 +270,9 @@ def pit_values(draws, observed, *, ties: str = "mid", random_seed=None) -> np.nd
     return (below + share * equal) / x.shape[0]
 
 
-def central_interval(draws, prob: float = INTERVAL_PROB) -> tuple[np.ndarray, np.ndarray]:
+def central_interval(
+    draws: ArrayLike, prob: float = INTERVAL_PROB
+) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds of the central ``prob`` interval of each run's draws.
 
     The bounds are the ``(1 - prob) / 2`` and ``(1 + prob) / 2`` sample quantiles (numpy's
@@ -287,7 +294,11 @@ def central_interval(draws, prob: float = INTERVAL_PROB) -> tuple[np.ndarray, np
 
 
 def interval_coverage(
-    draws, observed, probs=COVERAGE_PROBS, *, ci_prob: float = 0.95
+    draws: ArrayLike,
+    observed: ArrayLike,
+    probs: ArrayLike = COVERAGE_PROBS,
+    *,
+    ci_prob: float = 0.95,
 ) -> pd.DataFrame:
     """Empirical coverage of central predictive intervals, with binomial uncertainty.
 
@@ -352,7 +363,9 @@ def _silverman_bandwidth(z: np.ndarray) -> np.ndarray:
     return 0.9 * spread * n ** (-0.2)
 
 
-def log_predictive_density(draws, observed, *, bandwidth=None) -> np.ndarray:
+def log_predictive_density(
+    draws: ArrayLike, observed: ArrayLike, *, bandwidth: ArrayLike | None = None
+) -> np.ndarray:
     """Log predictive density of each observed loss, from draws, by a kernel estimate.
 
     The density of log loss is estimated with a Gaussian kernel on the log draws ``z_i``::
@@ -434,7 +447,9 @@ def _per_draw(values, name: str, shape: tuple[int, int], lead: tuple[int, ...]) 
     return a
 
 
-def log_predictive_density_student_t(mu_log, sigma, nu, observed) -> np.ndarray:
+def log_predictive_density_student_t(
+    mu_log: ArrayLike, sigma: ArrayLike, nu: ArrayLike, observed: ArrayLike
+) -> np.ndarray:
     """Exact log predictive density of loss under a mixture of per-draw Student-t laws.
 
     For the package's likelihood ``log L = mu + sigma t_nu``, draw ``s`` of the posterior gives
@@ -487,7 +502,7 @@ def log_predictive_density_student_t(mu_log, sigma, nu, observed) -> np.ndarray:
     return special.logsumexp(log_t, axis=0) - np.log(shape[0]) - log_y
 
 
-def absolute_relative_error(predicted, observed) -> np.ndarray:
+def absolute_relative_error(predicted: ArrayLike, observed: ArrayLike) -> np.ndarray:
     """``|predicted - observed| / observed`` per run (a fraction, not a percentage).
 
     Examples
@@ -507,12 +522,12 @@ def absolute_relative_error(predicted, observed) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------- tables
 def score_forecast(
-    draws,
-    observed,
+    draws: ArrayLike,
+    observed: ArrayLike,
     *,
     prob: float = INTERVAL_PROB,
-    log_density=None,
-    index=None,
+    log_density: ArrayLike | None = None,
+    index: Sequence[Hashable] | pd.Index | None = None,
     fair_crps: bool = False,
 ) -> pd.DataFrame:
     """Score a forecast of held-out runs: one row per run.
@@ -583,18 +598,18 @@ def score_forecast(
             "crps": crps_from_draws(x, y, fair=fair_crps),
             "log_density": lpd,
         },
-        index=index,
+        index=None if index is None else pd.Index(index),
     )
     table.attrs["interval_prob"] = p
     return table
 
 
 def summary_metrics(
-    draws,
-    observed,
+    draws: ArrayLike,
+    observed: ArrayLike,
     *,
-    probs=COVERAGE_PROBS,
-    log_density=None,
+    probs: ArrayLike = COVERAGE_PROBS,
+    log_density: ArrayLike | None = None,
     fair_crps: bool = False,
 ) -> pd.Series:
     """Pooled scores of a forecast of held-out runs, for tables that compare methods.
@@ -622,8 +637,8 @@ def summary_metrics(
     x, y = _pair(draws, observed)
     coverage = interval_coverage(x, y, probs)
     out = {"n_runs": float(y.size)}
-    for row in coverage.itertuples():
-        out[f"coverage_{100 * row.nominal:g}"] = row.coverage
+    for nominal, covered in zip(coverage["nominal"], coverage["coverage"], strict=True):
+        out[f"coverage_{100 * float(nominal):g}"] = float(covered)
     out["median_abs_rel_error"] = float(table["abs_rel_error"].median())
     out["mean_abs_rel_error"] = float(table["abs_rel_error"].mean())
     out["mean_crps"] = float(table["crps"].mean())
