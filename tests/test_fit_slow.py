@@ -155,6 +155,8 @@ def test_demo_writes_memo_and_figures(tmp_path, capsys):
     code = main(["demo", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0, printed
+    assert (out / "inspection" / "memo.html").stat().st_size > 0  # the factory's review too
+    out = out / "language_model"
     for name in (
         "memo.html",
         "memo.md",
@@ -175,5 +177,5 @@ def test_demo_writes_memo_and_figures(tmp_path, capsys):
     assert loaded.diagnostics().converged
     assert numbers  # the memo states numbers, each traceable (checked in tests/test_memo.py)
     # A second run into the same folder refuses to overwrite without --force.
-    assert main(["demo", "--out", str(out)]) == 2
+    assert main(["demo", "--out", str(out.parent)]) == 2
     assert "exists; pass --force" in capsys.readouterr().err

@@ -220,10 +220,13 @@ def test_numpy_and_pytensor_evaluate_the_same_law(name):
     reference = {"params": 1e8, "tokens": 1e9, "x": 1e8}
     scales = {s if s != "x" else "params": reference[s] * np.exp(z_values) for s in slots}
     x = "params" if "x" in slots else None
+    upper = 3.0 if law.saturating else np.inf  # a bounded metric's bound (y_min = 1)
     expected = mean_loss(
-        law, values, scales, x=x, reference={"params": 1e8, "tokens": 1e9}, y_min=1.0
+        law, values, scales, x=x, reference={"params": 1e8, "tokens": 1e9}, y_min=1.0, upper=upper
     )
     z = {slot: pt.as_tensor_variable(z_values) for slot in slots}
     rvs = {p: pt.as_tensor_variable(v) for p, v in values.items()}
+    if law.saturating:
+        rvs["upper_rel"] = pt.as_tensor_variable(upper)
     got = np.exp(build_mean_log_loss(law, rvs, z).eval())
     np.testing.assert_allclose(got, expected, rtol=1e-12)

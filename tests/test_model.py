@@ -8,6 +8,7 @@ import pytest
 from helpers import TRUE_LAW, hand_built_draws
 
 import scaling_bayes as sb
+from scaling_bayes.core import _arviz
 from scaling_bayes.testing import fit_from_draws
 
 
@@ -83,7 +84,7 @@ def test_forecast_mean_is_the_law_at_every_draw(fitted_chinchilla):
     )
     np.testing.assert_allclose(fc.flat_draws("mean"), expected, rtol=1e-10)
     assert fc.draws.dims == ("chain", "draw", "scale")
-    assert "predictions" in fc.idata.groups()
+    assert "predictions" in _arviz.groups(fc.idata)
 
 
 def test_predictive_noise_has_the_posterior_sigma(fitted_chinchilla):

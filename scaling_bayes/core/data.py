@@ -9,6 +9,13 @@ Units: ``params`` and ``tokens`` are raw counts (7e9, not 7), ``compute`` is tra
 An axis in the user's own unit (labelled images, samples) is declared with ``kinds={"tokens":
 "count"}`` and then gets none of the language-model unit rules of :mod:`scaling_bayes.core.units`.
 
+The metric is declared with ``metric=`` (:class:`~scaling_bayes.core.metric.Metric`: name, unit,
+direction, bounds); by default it is a language model's loss. The ``loss`` column of the
+validated frame always holds the *modelled loss* (positive, lower is better: ``1 - accuracy``
+for an accuracy); :attr:`ScalingData.metric_values` gives the column back in the metric's own
+scale. Axes can carry the user's names and units (``axis_labels={"tokens": "labelled images"}``)
+for tables, plots and texts (:meth:`ScalingData.axis_label`).
+
 Types are strict: a column must have a real numeric dtype (integer or float), or hold text or
 Python numbers every one of which is a plain finite number (``"3.7"``, ``12``, ``"1e9"``).
 Booleans, dates, durations, complex numbers, categoricals, text such as ``"3,7"`` or ``"1,000"``
@@ -33,6 +40,7 @@ import pandas as pd
 from . import units
 from .constants import FLOPS_PER_PARAM_TOKEN
 from .exceptions import DataError, DesignWarning, format_rows
+from .metric import LM_LOSS, Metric, as_metric
 
 __all__ = ["SCALE_AXES", "ScalingData"]
 
@@ -45,6 +53,16 @@ _UNITS = {
     "compute": "training FLOPs",
     "loss": "loss",
 }
+
+#: Default names and units of the language-model axes, for tables, plots and texts.
+_AXIS_LABELS = {"params": "parameters", "tokens": "training tokens", "compute": "training compute"}
+_AXIS_UNITS = {"params": "parameters", "tokens": "tokens", "compute": "FLOPs"}
+
+#: A higher-is-better metric whose rank correlation with scale is at or below this is refused:
+#: it almost certainly holds a lower-is-better quantity (an error rate declared as accuracy).
+#: Spearman's rho of five runs must reach -0.9 to be significant at 5%, so -0.5 refuses only a
+#: clear fall, not noise around a flat curve (which the fit's design check reports instead).
+FALLING_RANK_CORRELATION: float = -0.5
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,12 @@ class ScalingData:
     kinds : mapping
         Kind of each scale axis (``"params"``, ``"tokens"``, ``"compute"`` or ``"count"``, see
         :mod:`scaling_bayes.core.units`); read it with :meth:`kind`.
+    metric : Metric
+        The declared metric (name, unit, direction, bounds); the default is a language model's
+        loss in nats per token.
+    axis_labels, axis_units : mapping
+        Name and unit of each scale axis in the user's words; read them with
+        :meth:`axis_label` and :meth:`axis_unit`.
 
     Examples
     --------
@@ -85,6 +109,9 @@ class ScalingData:
     source: str = "DataFrame"
     compute_derived: bool = False
     kinds: Mapping[str, str] = field(default_factory=dict)
+    metric: Metric = LM_LOSS
+    axis_labels: Mapping[str, str] = field(default_factory=dict)
+    axis_units: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -99,6 +126,9 @@ class ScalingData:
         group: str | None = None,
         source: str = "DataFrame",
         kinds: Mapping[str, str] | None = None,
+        metric: Metric | Mapping | None = None,
+        axis_labels: Mapping[str, str] | None = None,
+        axis_units: Mapping[str, str] | None = None,
     ) -> ScalingData:
         """Validate a DataFrame of runs and return a new :class:`ScalingData`.
 
@@ -114,7 +144,8 @@ class ScalingData:
             ``tokens`` are given, compute is derived as ``6 N D``. When all three are given,
             compute must lie within 0.5x-2x of ``6 N D``.
         loss : str
-            Column holding the loss of each run (positive; nats per token for language models).
+            Column holding the metric of each run: the loss (positive; nats per token for
+            language models) or the metric declared with ``metric=``.
         group : str or None
             Optional column naming the setting a run belongs to (dataset, architecture).
         kinds : mapping, optional
@@ -122,6 +153,17 @@ class ScalingData:
             ``params``, ``tokens`` and ``compute`` are a language model's; declare
             ``{"tokens": "count"}`` for an axis in your own unit (labelled images, samples), which
             then gets only the positive-and-finite checks.
+        metric : Metric or dict, optional
+            What the ``loss`` column measures (:class:`~scaling_bayes.core.metric.Metric`, or a
+            dict with keys ``name``, ``unit``, ``direction``, ``bounds``). Default: a language
+            model's loss in nats per token, positive, lower is better. Values must lie strictly
+            inside the bounds; a higher-is-better metric is modelled on its complement
+            (``upper - value``, e.g. the error rate ``1 - accuracy``).
+        axis_labels, axis_units : mapping, optional
+            Name and unit of a scale axis in your words, e.g. ``{"tokens": "labelled images"}``
+            and ``{"tokens": "images"}``. By default a language-model axis is "parameters",
+            "training tokens" or "training compute", and an axis of kind ``"count"`` is named
+            after its column.
 
         Raises
         ------
@@ -129,8 +171,9 @@ class ScalingData:
             Missing or duplicated columns, an empty table, non-numeric types (bool, dates,
             durations, complex, text that is not a plain number), missing, infinite, zero or
             negative values, duplicated rows, fewer than two runs, a single scale, or a unit
-            slip (params below 1e3, compute far from 6ND). The message names the column and
-            the rows.
+            slip (params below 1e3, compute far from 6ND), metric values outside the declared
+            bounds, or a higher-is-better metric that falls with scale (Spearman rank
+            correlation with scale of -0.5 or less). The message names the column and the rows.
 
         Warns
         -----
@@ -143,8 +186,15 @@ class ScalingData:
         ...                        "error_rate": [0.21, 0.16, 0.125, 0.10]})
         >>> data = ScalingData.from_frame(images, params=None, tokens="images",
         ...                               loss="error_rate", kinds={"tokens": "count"})
-        >>> data.axes, data.kind("tokens")
-        (('tokens',), 'count')
+        >>> data.axes, data.kind("tokens"), data.axis_label("tokens")
+        (('tokens',), 'count', 'images')
+        >>> acc = images.assign(accuracy=1 - images["error_rate"])
+        >>> data = ScalingData.from_frame(
+        ...     acc, params=None, tokens="images", loss="accuracy", kinds={"tokens": "count"},
+        ...     metric={"name": "accuracy", "unit": "fraction", "direction": "higher",
+        ...             "bounds": (0, 1)}, axis_labels={"tokens": "labelled images"})
+        >>> data.loss.round(3).tolist(), data.axis_label("tokens")
+        ([0.21, 0.16, 0.125, 0.1], 'labelled images')
         """
         if not isinstance(frame, pd.DataFrame):
             raise DataError(
@@ -154,6 +204,9 @@ class ScalingData:
         mapping = {"params": params, "tokens": tokens, "compute": compute, "loss": loss}
         _check_column_arguments(mapping, group)
         kinds = _check_kinds(kinds, mapping)
+        metric = as_metric(metric)
+        labels = _axis_names(axis_labels, "axis_labels", mapping)
+        unit_names = _axis_names(axis_units, "axis_units", mapping)
         _check_columns_exist(frame, mapping, group)
         if len(frame) == 0:
             raise DataError("the table of runs is empty; it needs one row per training run")
@@ -167,7 +220,12 @@ class ScalingData:
         # pandas realign (or refuse) the columns.
         out = pd.DataFrame(index=frame.index.copy())
         for canonical, column in mapping.items():
-            if column is not None:
+            if column is None:
+                continue
+            if canonical == "loss" and metric != LM_LOSS:
+                values = _validated_metric(frame[column], column, metric)
+                out[canonical] = metric.to_loss(values.to_numpy())
+            else:
                 values = _validated_positive(frame[column], column, _UNITS[canonical])
                 out[canonical] = values.to_numpy()
         lm = {a: kinds[a] for a in ("params", "tokens") if a in out.columns}
@@ -211,8 +269,23 @@ class ScalingData:
                 f"all {len(out)} runs are at one scale ({_describe_scale(out.iloc[0])}); "
                 "a scaling law needs runs at several sizes: add runs at smaller or larger scale"
             )
+        if metric.higher_is_better:
+            _check_direction(out, metric, mapping["loss"])
         kinds = {a: k for a, k in kinds.items() if a in out.columns}
-        data = cls(frame=out, source=source, compute_derived=compute_derived, kinds=kinds)
+        names = {a: _default_label(a, kinds[a], mapping[a]) for a in kinds if mapping.get(a)}
+        if "compute" in kinds and "compute" not in names:
+            names["compute"] = _AXIS_LABELS["compute"]
+        names.update({a: v for a, v in labels.items() if a in kinds})
+        axis_unit_names = {a: unit_names.get(a, _AXIS_UNITS.get(kinds[a], names[a])) for a in names}
+        data = cls(
+            frame=out,
+            source=source,
+            compute_derived=compute_derived,
+            kinds=kinds,
+            metric=metric,
+            axis_labels=names,
+            axis_units=axis_unit_names,
+        )
         # Warnings last: a table that is refused should not also warn.
         units.enforce([p for p in problems if p.severity == "warning"], stacklevel=3)
         return data
@@ -222,7 +295,7 @@ class ScalingData:
         cls,
         path: str | Path,
         *,
-        encoding: str | None = None,
+        encoding: str | None = "auto",
         sep: str | None = None,
         decimal: str = ".",
         **columns,
@@ -237,10 +310,12 @@ class ScalingData:
         ----------
         path : str or Path
             The CSV file.
-        encoding : str, optional
-            The file's text encoding. By default UTF-8 (with or without the byte-order mark
-            Excel writes) is tried, then CP932 (Shift-JIS, what Excel writes in Japan); a file in
-            any other encoding needs ``encoding=`` (e.g. ``"latin-1"``).
+        encoding : str
+            The file's text encoding. ``"auto"`` (the default; ``None`` means the same) tries
+            UTF-8 (with or without the byte-order mark Excel writes), then CP932 (Shift-JIS, what
+            Excel writes in Japan); any name Python knows is accepted (``"utf-8"``,
+            ``"cp932"``, ``"shift_jis"``, ``"latin-1"``). A file that does not decode raises
+            :class:`DataError` naming the encodings tried and the fix.
         sep : str, optional
             The field separator. By default it is detected from the header line among comma,
             semicolon (what Excel writes in much of Europe) and tab; a file where several of them
@@ -327,8 +402,33 @@ class ScalingData:
 
     @property
     def loss(self) -> np.ndarray:
-        """Loss of each run."""
+        """Modelled loss of each run: positive, lower is better (``1 - accuracy`` for an
+        accuracy; the metric itself for a loss or an error rate)."""
         return self.column("loss")
+
+    @property
+    def metric_values(self) -> np.ndarray:
+        """The metric of each run in its own scale and direction (as the user gave it)."""
+        return self.metric.from_loss(self.loss)
+
+    def axis_label(self, axis: str) -> str:
+        """Name of a scale axis in the user's words ("labelled images", "parameters").
+
+        Examples
+        --------
+        >>> runs = pd.DataFrame({"params": [1e7, 1e8], "tokens": [2e8, 2e9], "loss": [4.0, 3.0]})
+        >>> ScalingData.from_frame(runs).axis_label("tokens")
+        'training tokens'
+        """
+        if axis in self.axis_labels:
+            return self.axis_labels[axis]
+        return _AXIS_LABELS.get(axis, axis)
+
+    def axis_unit(self, axis: str) -> str:
+        """Unit of a scale axis in the user's words ("images", "tokens", "FLOPs")."""
+        if axis in self.axis_units:
+            return self.axis_units[axis]
+        return _AXIS_UNITS.get(axis, axis)
 
     @property
     def max_compute(self) -> float:
@@ -373,6 +473,9 @@ class ScalingData:
             frame = frame[mask]
         given = {a: a for a in ("params", "tokens") if a in frame.columns}
         compute = None if self.compute_derived or "compute" not in frame.columns else "compute"
+        if self.metric != LM_LOSS:  # from_frame takes the metric in its own scale
+            frame = frame.assign(loss=self.metric.from_loss(frame["loss"].to_numpy(dtype=float)))
+        kept = {*given, "compute"}  # a derived compute keeps its label too
         return ScalingData.from_frame(
             frame,
             params=given.get("params"),
@@ -382,11 +485,15 @@ class ScalingData:
             group="group" if "group" in frame.columns else None,
             source=self.source,
             kinds={a: k for a, k in self.kinds.items() if a in given or a == "compute"},
+            metric=self.metric,
+            axis_labels={a: v for a, v in self.axis_labels.items() if a in kept},
+            axis_units={a: v for a, v in self.axis_units.items() if a in kept},
         )
 
     def __repr__(self) -> str:
         axes = ", ".join(self.axes)
-        return f"ScalingData({self.n_runs} runs; axes: {axes}; loss; source: {self.source})"
+        metric = "loss" if self.metric == LM_LOSS else self.metric.label
+        return f"ScalingData({self.n_runs} runs; axes: {axes}; {metric}; source: {self.source})"
 
 
 def design_problems(data: ScalingData, axes: Sequence[str]) -> list[str]:
@@ -417,9 +524,13 @@ def design_problems(data: ScalingData, axes: Sequence[str]) -> list[str]:
     if np.ptp(size) > 0:
         rho = pd.Series(size).rank().corr(pd.Series(np.log(frame["loss"].to_numpy())).rank())
         if rho > 0:
+            metric = data.metric
+            # Said in the metric's own words: an accuracy that falls, an error rate that rises.
+            moves = "falls" if metric.higher_is_better else "rises"
             problems.append(
-                f"loss rises with scale (rank correlation {rho:+.2f}): a falling power law will "
-                "not fit these runs; check the loss column and the units of the scale columns"
+                f"{metric.name} {moves} with scale (rank correlation {rho:+.2f}): a falling power "
+                f"law will not fit these runs; check the {metric.name} column and the units of "
+                "the scale columns"
             )
     return problems
 
@@ -463,6 +574,88 @@ def _check_kinds(kinds: Mapping[str, str] | None, mapping: dict) -> dict[str, st
             f"{', '.join(units.AXIS_KINDS)} ('count' for an axis in your own unit)"
         )
     return {a: kinds.get(a, units.default_kind(a)) for a in SCALE_AXES if mapping[a] is not None}
+
+
+def _axis_names(names: Mapping[str, str] | None, argument: str, mapping: dict) -> dict:
+    """Check ``axis_labels=`` / ``axis_units=``: known axes the runs record, non-empty text."""
+    if names is None:
+        return {}
+    if not isinstance(names, Mapping):
+        raise DataError(
+            f"{argument}= must be a dict from axis to text, e.g. {{'tokens': 'labelled images'}}; "
+            f"got {type(names).__name__}"
+        )
+    out = {}
+    for axis, text in names.items():
+        if axis not in SCALE_AXES:
+            raise DataError(
+                f"{argument}= names unknown axis {axis!r}; its keys are the axes "
+                f"{', '.join(SCALE_AXES)}, e.g. {argument}={{'tokens': 'labelled images'}}"
+            )
+        if mapping[axis] is None and axis != "compute":
+            raise DataError(
+                f"{argument}= names axis '{axis}' but {axis}= gives no column; drop it or "
+                f"pass {axis}='<column>'"
+            )
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(
+                f"{argument}['{axis}'] must be a non-empty text, got {text!r}; e.g. "
+                "'labelled images'"
+            )
+        out[axis] = text.strip()
+    return out
+
+
+def _default_label(axis: str, kind: str, column) -> str:
+    """A language-model axis is named by its kind; a count axis after its column."""
+    if kind in _AXIS_LABELS:
+        return _AXIS_LABELS[kind]
+    return str(column).replace("_", " ").strip() or axis
+
+
+def _validated_metric(series: pd.Series, column: str, metric: Metric) -> pd.Series:
+    """The metric column as floats, every value finite and strictly inside the bounds."""
+    values = _strict_numeric(series, column, metric.label)
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(
+            f"column '{column}' ({metric.label}) has missing values (NaN) in "
+            f"{format_rows(values.index[missing])}; fix or remove those rows (nothing is dropped "
+            "automatically)"
+        )
+    outside = metric.outside(values.to_numpy())
+    if outside.any():
+        upper = "inf" if not metric.is_bounded else f"{metric.upper:g}"
+        shown = ", ".join(f"{v:g}" for v in values.to_numpy()[outside][:3])
+        hint = "fix or remove those rows"
+        if metric.is_bounded and np.nanmax(np.abs(values.to_numpy())) > metric.upper > 0:
+            hint += (
+                f"; values above {upper} look like percentages: divide the column by 100 or "
+                "declare bounds=(0, 100)"
+            )
+        raise DataError(
+            f"column '{column}' ({metric.label}) must lie strictly between its bounds "
+            f"{metric.lower:g} and {upper}; {format_rows(values.index[outside])} do not "
+            f"({shown}); {hint} (nothing is clipped automatically)"
+        )
+    return values
+
+
+def _check_direction(out: pd.DataFrame, metric: Metric, column: str) -> None:
+    """Refuse a higher-is-better metric that clearly falls as the scale grows."""
+    axes = [a for a in SCALE_AXES if a in out.columns]
+    size = np.log(out[axes].to_numpy(dtype=float)).sum(axis=1)
+    if np.ptp(size) == 0 or len(out) < 3:
+        return
+    values = pd.Series(metric.from_loss(out["loss"].to_numpy()))
+    rho = float(pd.Series(size).rank().corr(values.rank()))
+    if rho <= FALLING_RANK_CORRELATION:
+        raise DataError(
+            f"column '{column}' is declared higher-is-better ({metric.name}) but falls as the "
+            f"scale grows (Spearman rank correlation with log scale {rho:+.2f}, at or below "
+            f"{FALLING_RANK_CORRELATION:+.1f}); it probably holds a lower-is-better quantity such "
+            "as an error rate: declare direction='lower', or give the accuracy column"
+        )
 
 
 def _check_columns_exist(frame: pd.DataFrame, mapping: dict, group: str | None) -> None:
@@ -599,7 +792,12 @@ _SEPARATORS = (",", ";", "\t")
 
 
 def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
-    tried = _ENCODINGS if encoding is None else (encoding,)
+    if encoding is not None and not isinstance(encoding, str):
+        raise DataError(
+            f"encoding= must be a text such as 'auto', 'utf-8' or 'cp932', got {encoding!r}"
+        )
+    auto = encoding is None or encoding.strip().lower() == "auto"
+    tried = _ENCODINGS if auto else (encoding,)
     for name in tried:
         try:
             return raw.decode(name)
@@ -612,8 +810,8 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
             continue
     names = " and ".join(tried)
     raise DataError(
-        f"could not decode '{path}' as {names}; save it as UTF-8 (Excel: 'CSV UTF-8') or pass "
-        "its encoding, e.g. ScalingData.from_csv(path, encoding='latin-1')"
+        f"could not decode '{path}' with encoding {names}; save it as UTF-8 (Excel: 'CSV UTF-8') "
+        "or pass its encoding, e.g. ScalingData.from_csv(path, encoding='latin-1')"
     )
 
 

@@ -8,6 +8,8 @@ what was wrong, what was expected and how to fix it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "ConfigError",
     "ConvergenceWarning",
@@ -68,7 +70,7 @@ class InputWarning(ScalingBayesWarning):
     """An input that is legal but probably not what was meant (units, percent vs fraction)."""
 
 
-def format_rows(rows, limit: int = 8) -> str:
+def format_rows(rows: Iterable[object], limit: int = 8) -> str:
     """Format row labels for an error message: ``'rows 4, 9, 12'``, ``'rows 1, ... (20 in all)'``.
 
     Examples

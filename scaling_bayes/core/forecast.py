@@ -6,6 +6,12 @@ would show (the law plus observation noise: ``loss``) and the law itself (``loss
 scales requested sit in ``predictions_constant_data``; for compute-optimal forecasts the
 per-draw allocations ``params_opt`` and ``tokens_opt`` sit beside the loss draws.
 
+The draws are of the *modelled loss* (positive, lower is better), the quantity the law
+describes; for a declared metric (:class:`~scaling_bayes.core.metric.Metric`) that is
+higher-is-better it is the complement (``1 - accuracy``). :meth:`Forecast.summary` and
+:meth:`Forecast.metric_draws` report the metric in its own scale and direction; for a bounded
+metric every draw lies inside the bounds.
+
 Forecasts are plain values: nothing here refers back to the model, so a forecast can be saved,
 passed to the risk module or built by hand from any array of loss draws
 (:meth:`Forecast.from_draws`).
@@ -24,6 +30,7 @@ from . import _arviz as az
 from .constants import INTERVAL_PROB
 from .diagnostics import NOT_CONVERGED_BANNER
 from .exceptions import ConvergenceWarning, DataError
+from .metric import LM_LOSS, Metric, as_metric
 
 __all__ = ["Forecast"]
 
@@ -48,6 +55,8 @@ class Forecast:
         forecast carries the verdict in its ``converged`` column).
     loss_unit : str
         Unit of the loss, for labels.
+    metric : Metric
+        The metric forecast (name, unit, direction, bounds); the draws are its modelled loss.
 
     Examples
     --------
@@ -65,6 +74,7 @@ class Forecast:
     law: str = "draws"
     converged: bool = True
     loss_unit: str = "nats/token"
+    metric: Metric = LM_LOSS
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -78,6 +88,7 @@ class Forecast:
         mean_draws=None,
         converged: bool = True,
         loss_unit: str = "nats/token",
+        metric: Metric | dict | None = None,
     ) -> Forecast:
         """Build a forecast from an array of loss draws, e.g. from another tool.
 
@@ -89,9 +100,13 @@ class Forecast:
             The scales the draws belong to (raw counts and FLOPs).
         mean_draws : array-like, optional
             Draws of the law without observation noise; defaults to ``draws``.
+        metric : Metric or dict, optional
+            The metric the draws are the modelled loss of (default: a language model's loss);
+            for a bounded metric every draw must lie below ``metric.loss_upper``.
         """
-        loss = _as_draw_array(draws, "draws")
-        mean = loss if mean_draws is None else _as_draw_array(mean_draws, "mean_draws")
+        metric = as_metric(metric)
+        loss = _as_draw_array(draws, "draws", metric)
+        mean = loss if mean_draws is None else _as_draw_array(mean_draws, "mean_draws", metric)
         if mean.shape != loss.shape:
             raise DataError(
                 f"mean_draws has shape {mean.shape} but draws has {loss.shape}; they must match"
@@ -101,7 +116,9 @@ class Forecast:
             compute = 6.0 * np.asarray(params, dtype=float) * np.asarray(tokens, dtype=float)
         scales = scales_frame(k, params=params, tokens=tokens, compute=compute)
         idata = build_predictions(loss, mean, scales)
-        return cls(idata=idata, scales=scales, converged=converged, loss_unit=loss_unit)
+        return cls(
+            idata=idata, scales=scales, converged=converged, loss_unit=loss_unit, metric=metric
+        )
 
     # ------------------------------------------------------------------ accessors
     @property
@@ -114,10 +131,25 @@ class Forecast:
         """Loss of the law itself (no run-to-run noise), dims ``(chain, draw, scale)``."""
         return self.idata.predictions["loss_mean"]
 
+    def metric_draws(self, kind: str = "predictive") -> xr.DataArray:
+        """Draws in the metric's own scale and direction (accuracy, not 1 - accuracy).
+
+        Examples
+        --------
+        >>> fc = Forecast.from_draws(np.full((10, 1), 0.1), tokens=[5e4],
+        ...                          metric={"name": "accuracy", "unit": "fraction",
+        ...                                  "direction": "higher", "bounds": (0, 1)})
+        >>> float(fc.metric_draws().max())
+        0.9
+        """
+        var = {"predictive": "loss", "mean": "loss_mean"}[_check_kind(kind)]
+        draws = self.idata.predictions[var]
+        return draws.copy(data=self.metric.from_loss(draws.values)).rename(self.metric.name)
+
     @property
     def allocation(self) -> xr.Dataset | None:
         """Per-draw compute-optimal ``params_opt`` and ``tokens_opt``, or None."""
-        preds = self.idata.predictions
+        preds = az.group(self.idata, "predictions")
         if "params_opt" not in preds:
             return None
         return preds[["params_opt", "tokens_opt"]]
@@ -133,7 +165,10 @@ class Forecast:
         return values.reshape(-1, values.shape[-1])
 
     def summary(self, hdi_prob: float = INTERVAL_PROB, kind: str = "predictive") -> pd.DataFrame:
-        """One row per scale: mean, median, sd and the central interval of loss.
+        """One row per scale: mean, median, sd and the central interval of the metric.
+
+        Values are in the metric's own scale and direction (:attr:`metric`); for the default
+        metric, a language model's loss, that is the loss.
 
         Parameters
         ----------
@@ -150,7 +185,8 @@ class Forecast:
         pandas.DataFrame
             Columns ``params``, ``tokens``, ``compute``, ``extrapolation_ratio``, ``mean``,
             ``median``, ``sd``, ``lower``, ``upper`` and ``converged`` (the fit's verdict);
-            ``attrs`` records the interval, the kind, the loss unit and the verdict again.
+            ``attrs`` records the interval, the kind, the loss unit, the metric (``metric``,
+            ``metric_unit``, ``direction``, ``bounds``) and the verdict again.
         """
         ok = not isinstance(hdi_prob, bool) and isinstance(hdi_prob, int | float | np.floating)
         if not ok or not 0 < float(hdi_prob) < 1:
@@ -158,7 +194,7 @@ class Forecast:
                 f"hdi_prob must be a probability strictly between 0 and 1, e.g. hdi_prob=0.9; "
                 f"got {hdi_prob!r}"
             )
-        flat = self.flat_draws(kind)
+        flat = self.metric.from_loss(self.flat_draws(kind))
         tail = (1 - hdi_prob) / 2
         table = self.scales.copy()
         table["mean"] = flat.mean(axis=0)
@@ -179,6 +215,10 @@ class Forecast:
             interval="central (equal-tailed)",
             kind=kind,
             loss_unit=self.loss_unit,
+            metric=self.metric.name,
+            metric_unit=self.metric.unit,
+            direction=self.metric.direction,
+            bounds=(self.metric.lower, self.metric.upper),
             converged=self.converged,
             warning="" if self.converged else NOT_CONVERGED_BANNER,
         )
@@ -193,6 +233,12 @@ class Forecast:
         if not self.converged:
             warnings.warn(f"{what}: {NOT_CONVERGED_BANNER}", ConvergenceWarning, stacklevel=3)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: law, draws, convergence verdict and :meth:`summary`."""
+        from .display import forecast_html
+
+        return forecast_html(self)
+
 
 # ---------------------------------------------------------------------- helpers
 def _check_kind(kind: str) -> str:
@@ -201,7 +247,7 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def _as_draw_array(values, name: str) -> np.ndarray:
+def _as_draw_array(values, name: str, metric: Metric = LM_LOSS) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.ndim == 1:
         arr = arr[None, :, None]
@@ -216,6 +262,13 @@ def _as_draw_array(values, name: str) -> np.ndarray:
     if bad.any():
         raise DataError(
             f"{name} must be positive and finite; {int(bad.sum())} of {arr.size} values are not"
+        )
+    above = arr >= metric.loss_upper
+    if above.any():
+        raise DataError(
+            f"{name} are draws of the modelled loss of metric '{metric.name}', which must stay "
+            f"below {metric.loss_upper:g}; {int(above.sum())} of {arr.size} values do not. Give "
+            "draws of the loss (for a higher-is-better metric, upper bound minus the metric)"
         )
     return arr
 
@@ -253,4 +306,4 @@ def build_predictions(
         {c: ("scale", scales[c].to_numpy()) for c in ("params", "tokens", "compute")},
         coords={"scale": np.arange(k)},
     )
-    return az.InferenceData(predictions=predictions, predictions_constant_data=constant)
+    return az.from_groups(predictions=predictions, predictions_constant_data=constant)

@@ -20,6 +20,21 @@ Two more forms: ``law="kaplan"`` (Kaplan et al. 2020) has no irreducible loss, `
 ``alpha`` to ``alpha_after`` around the break scale ``x_b``, over a width set by the sharpness
 ``f``. Its break is sampled as ``log_break = log(x_b / x0)``.
 
+For bounded metrics (an error rate in ``[0, 1]``) ``law="saturating"`` bends the power law below
+a ceiling ``U`` (the error at no data, near chance) and above the floor ``E``: the reducible part
+is a smooth minimum of the power term ``u = A x^-alpha`` and the room ``U - E``::
+
+    L = E + u / (1 + (u / (U - E))^k)^(1/k)
+
+This is a closed-form analogue of the M4 form of Alabdulmohsin et al. 2022 ("Revisiting neural
+scaling laws in language and vision", NeurIPS), ``(L - E) / (U - L)^a = b x^c``: both fall as
+the power law ``E + A x^-alpha`` at large ``x`` and leave the ceiling as ``U - L ~ x^(alpha k)``
+at small ``x``, M4's shape ``a`` playing the part of ``1 / k``; at ``k = a = 1`` they coincide
+(``L = E + (U - E) / (1 + (x / x_s)^alpha)``). The law stays inside ``(E, U)``, within the
+metric's bounds, at every scale. ``U`` is sampled as ``ceiling_fraction``:
+``U = E + ceiling_fraction (bound - E)``, with ``bound`` the upper bound of the modelled loss;
+``k`` is ``shape``.
+
 Every law is evaluated by one function, :func:`relative_loss`, on NumPy arrays (forecasts) and
 PyTensor tensors (the fit) alike: a new law is a :class:`LawSpec` here (plus its priors).
 
@@ -70,6 +85,7 @@ class LawSpec:
     description: str = ""
     extra: tuple[str, ...] = field(default=())
     has_break: bool = False
+    saturating: bool = False
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -88,13 +104,16 @@ class LawSpec:
         out = ["E"] if self.has_irreducible else []
         for amplitude, exponent, _ in self.terms:
             out += [amplitude.upper(), exponent]
-        extra = [("break" if name == "log_break" else name) for name in self.extra]
+        extra = [_REPORTED_NAMES.get(name, name) for name in self.extra]
         return (*out, *extra, *self.noise)
 
     def axes(self, x: str | None = None) -> tuple[str, ...]:
         """The data axes the law uses; ``x`` fills the slot of one-axis laws."""
         return tuple(x if slot == "x" else slot for _, _, slot in self.terms)
 
+
+#: Sampled extra parameters reported under another name (in the published parameterisation).
+_REPORTED_NAMES = {"log_break": "break", "ceiling_fraction": "ceiling"}
 
 LAWS: dict[str, LawSpec] = {
     "power": LawSpec(
@@ -154,6 +173,7 @@ def mean_loss(
     x: str | None,
     reference: Mapping[str, float],
     y_min: float,
+    upper: float = np.inf,
 ) -> np.ndarray:
     """Evaluate the law (without noise) for every posterior draw at every requested scale.
 
@@ -168,6 +188,8 @@ def mean_loss(
         Axis of a one-axis law.
     reference, y_min
         Reference scales and loss scale the posterior was fitted with.
+    upper : float
+        Upper bound of the modelled loss (a saturating law's ceiling lies below it).
 
     Returns
     -------
@@ -175,6 +197,8 @@ def mean_loss(
         Loss of shape ``S + (k,)`` in the data's loss units.
     """
     values = {name: np.asarray(draws[name])[..., None] for name in law.law_parameters}
+    if law.saturating:
+        values["upper_rel"] = _check_upper(upper) / y_min
     z = {}
     for _, _, slot in law.terms:
         axis = x if slot == "x" else slot
@@ -217,7 +241,10 @@ def relative_loss(law: LawSpec, values: Mapping, z: Mapping, *, exp, softplus):
         if law.has_break:
             extra = (values[k] for k in law.extra)
             log_term = log_term + break_log_factor(z[slot], values[exponent], *extra, softplus)
-        total = total + values[amplitude] * exp(log_term)
+        term = values[amplitude] * exp(log_term)
+        if law.saturating:
+            term = saturate(term, values, law)
+        total = total + term
     return total
 
 
@@ -237,14 +264,21 @@ def published_parameters(
     x: str | None,
     reference: Mapping[str, float],
     y_min: float,
+    upper: float = np.inf,
 ) -> dict[str, np.ndarray]:
     """Convert relative draws to the published parameterisation (E, A, B in loss units).
 
-    ``A = a y_min x0^alpha`` so that ``A x^-alpha = y_min a (x / x0)^-alpha``.
+    ``A = a y_min x0^alpha`` so that ``A x^-alpha = y_min a (x / x0)^-alpha``; a saturating
+    law's ceiling is ``U = E + ceiling_fraction (upper - E)``.
     """
     out: dict[str, np.ndarray] = {}
     if law.has_irreducible:
         out["E"] = np.asarray(draws["E_fraction"]) * y_min
+    if law.saturating:
+        floor = out.get("E", 0.0)
+        out["ceiling"] = floor + np.asarray(draws["ceiling_fraction"]) * (
+            _check_upper(upper) - floor
+        )
     for amplitude, exponent, slot in law.terms:
         axis = x if slot == "x" else slot
         expo = np.asarray(draws[exponent])
@@ -260,7 +294,7 @@ def published_parameters(
 _SOFTMIN_SHARPNESS = 20.0
 
 
-def build_law_variables(law: LawSpec, priors: Mapping) -> dict:
+def build_law_variables(law: LawSpec, priors: Mapping, upper_rel=None) -> dict:
     """Create the law's parameters inside the current ``pm.Model``; return them by name.
 
     The sampler does not move the law's parameters directly. Their posterior is a thin curved
@@ -279,10 +313,15 @@ def build_law_variables(law: LawSpec, priors: Mapping) -> dict:
     is exactly the one of the natural parameterisation. Priors whose support extends beyond a
     parameter's range (a Normal on an exponent) are truncated to it. The natural parameters are
     recorded as deterministics.
+
+    A saturating law (``upper_rel``: the metric's bound over the smallest observed loss) is
+    sampled in the same coordinates read off the *bent* curve, see :func:`_saturating_variables`.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
+    if law.saturating:
+        return _saturating_variables(law, priors, upper_rel)
     k = len(law.terms)
     if k > 2:
         raise NotImplementedError("laws with more than two power terms are not supported")
@@ -377,3 +416,109 @@ def compute_optimal_allocation(
     log_n = log_g + beta / (alpha + beta) * log_c6
     log_d = log_c6 - log_n
     return np.exp(log_n), np.exp(log_d)
+
+
+# ---------------------------------------------------------------------- bounded metrics
+# The saturating law for error rates and other bounded metrics (see the module docstring).
+LAWS["saturating"] = LawSpec(
+    name="saturating",
+    formula="L = E + A x^-alpha / (1 + (A x^-alpha / (U - E))^k)^(1/k)",
+    terms=(("a", "alpha", "x"),),
+    extra=("ceiling_fraction", "shape"),
+    saturating=True,
+    description=(
+        "one axis, a bounded metric (error rate): a power law with floor E that bends below a "
+        "ceiling U with shape k (closed-form analogue of M4, Alabdulmohsin et al. 2022)"
+    ),
+)
+
+
+def saturate(term, values: Mapping, law: LawSpec):
+    """Bend a reducible power term ``u`` below the ceiling: ``u / (1 + (u / r)^k)^(1/k)``.
+
+    ``r = ceiling_fraction (upper_rel - E_fraction)`` is the reducible room between the floor
+    and the ceiling, relative to the smallest observed loss; ``values["upper_rel"]`` is the
+    metric's bound over that loss. Works on NumPy arrays and PyTensor tensors alike.
+
+    Examples
+    --------
+    >>> values = {"E_fraction": 0.5, "ceiling_fraction": 0.5, "upper_rel": 2.5, "shape": 2.0}
+    >>> round(float(saturate(1e9, values, LAWS["saturating"])), 6)  # far below the data
+    1.0
+    >>> round(float(saturate(1e-6, values, LAWS["saturating"])), 12)  # far above: the power law
+    1e-06
+    """
+    floor = values["E_fraction"] if law.has_irreducible else 0.0
+    room = values["ceiling_fraction"] * (values["upper_rel"] - floor)
+    shape = values["shape"]
+    return term / (1.0 + (term / room) ** shape) ** (1.0 / shape)
+
+
+def _check_upper(upper: float) -> float:
+    upper = float(upper)
+    if not np.isfinite(upper) or upper <= 0:
+        raise ConfigError(
+            f"law 'saturating' needs a bounded metric (an error rate in (0, 1)); the metric's "
+            f"upper bound is {upper}: declare metric=Metric(..., bounds=(0, 1)) on the data, or "
+            "use law='power' for an unbounded loss"
+        )
+    return upper
+
+
+def _saturating_variables(law: LawSpec, priors: Mapping, upper_rel) -> dict:
+    """The saturating law's parameters in coordinates its runs pin down (see below).
+
+    Read off the bent curve at the reference scale, with ``rho = upper_rel`` the bound:
+
+    * ``ell`` = log L0, kept below ``log rho`` (``ell = log rho - softplus(-ell_raw)``);
+    * ``q``: the floor's share of L0, as for the other laws; ``R0 = L0 - E``;
+    * ``g = log(alpha_eff R0)`` with ``alpha_eff`` the curve's local slope there;
+    * ``v``: how far the reference sits towards the ceiling, ``w = R0 / (U - E)`` in
+      ``(b, 1)``, ``b = R0 / (rho - E)`` (so the ceiling stays below the bound);
+    * ``shape`` k, sampled with its prior as it is.
+
+    The natural parameters follow exactly: ``ceiling_fraction = b / w``,
+    ``a = R0 (1 - w^k)^(-1/k)`` and ``alpha = alpha_eff / (1 - w^k)``. The user's priors on
+    ``E_fraction``, ``a``, ``alpha`` and ``ceiling_fraction`` enter with the log-Jacobian of this
+    map (checked against finite differences in the tests). Five runs that never approach the
+    ceiling identify ``L0``, the floor and the local slope, not ``a`` and ``alpha`` of the
+    unbent power law: moving in these coordinates keeps the sampler off that ridge.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    if upper_rel is None:
+        raise ValueError("a saturating law needs the bound over the smallest loss (upper_rel)")
+    ((amplitude, exponent, _),) = law.terms
+    log_rho = pt.log(upper_rel)
+    ell_raw = pm.Flat("_ell")
+    ell = log_rho - pt.softplus(-ell_raw)
+    log_jac = pt.log(pt.sigmoid(-ell_raw))  # d ell / d ell_raw
+    q = pm.Flat("_q")
+    log_cap = -pt.softplus(-_SOFTMIN_SHARPNESS * ell) / _SOFTMIN_SHARPNESS
+    floor = pt.exp(log_cap) * pt.sigmoid(q)
+    reducible = pt.exp(ell) - floor
+    # |d(E, L0 - E) / d(ell, q)| = L0 * cap * sigmoid(q) * sigmoid(-q)
+    log_jac = log_jac + ell + log_cap + pt.log(pt.sigmoid(q)) + pt.log(pt.sigmoid(-q))
+    slope = pt.exp(pm.Flat(f"_g_{exponent}")) / reducible
+    log_jac = log_jac + pt.log(slope)  # d alpha_eff / d g
+    v = pm.Flat("_v_ceiling")
+    b = reducible / (upper_rel - floor)
+    w = b + (1.0 - b) * pt.sigmoid(v)
+    ceiling_fraction = b / w
+    # |d c / d v| = b (1 - b) sigmoid(v) sigmoid(-v) / w^2
+    log_jac = log_jac + pt.log(b) + pt.log1p(-b) + pt.log(pt.sigmoid(v)) + pt.log(pt.sigmoid(-v))
+    log_jac = log_jac - 2.0 * pt.log(w)
+    shape = priors["shape"].create_variable("shape")
+    log_one_minus = pt.log1p(-(w**shape))  # log(1 - t), t = (R0 / room)^k = w^k
+    amp = reducible * pt.exp(-log_one_minus / shape)
+    expo = slope / (1.0 - w**shape)
+    # |d(a, alpha) / d(R0, alpha_eff)| at fixed floor, ceiling and shape = (a / R0) / (1 - t)^2
+    log_jac = log_jac + pt.log(amp) - pt.log(reducible) - 2.0 * log_one_minus
+    out = {"E_fraction": floor, amplitude: amp, exponent: expo}
+    out["ceiling_fraction"] = ceiling_fraction
+    log_prior = sum(_logp(priors[name], value) for name, value in out.items())
+    pm.Potential("_prior_and_jacobian", log_prior + log_jac)
+    out = {name: pm.Deterministic(name, value) for name, value in out.items()}
+    out["shape"] = shape
+    return out

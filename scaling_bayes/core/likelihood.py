@@ -13,8 +13,17 @@ so ``sigma`` is roughly the relative noise of a run and the heavy tails absorb t
 Its density on the loss scale carries the Jacobian ``- log L_obs`` of the log transform, so
 densities are comparable across laws and with other tools.
 
-A new noise model (e.g. for an error rate in ``[0, 1]``) subclasses :class:`Likelihood`,
-implements its four methods and registers itself with :func:`register_likelihood`.
+For a bounded metric (an error rate in ``[0, 1]``), :class:`StudentTLogitBounded` puts the
+same Student-t noise on the logit of the loss as a share of its bound ``U``::
+
+    logit(L_obs / U) = logit(L(x; theta) / U) + sigma t_nu
+
+so every draw stays strictly inside ``(0, U)``, and for small error rates (where
+``logit(p) ~ log p``) ``sigma`` keeps its meaning of relative noise. :func:`likelihood_for`
+picks the noise model of a declared metric.
+
+A new noise model subclasses :class:`Likelihood`, implements its four methods and registers
+itself with :func:`register_likelihood`.
 
 Examples
 --------
@@ -46,7 +55,9 @@ __all__ = [
     "STUDENT_T_LOG_LOSS",
     "Likelihood",
     "StudentTLogLoss",
+    "StudentTLogitBounded",
     "get_likelihood",
+    "likelihood_for",
     "register_likelihood",
 ]
 
@@ -110,6 +121,19 @@ class Likelihood(ABC):
     @abstractmethod
     def random(self, rng: np.random.Generator, *, mean, noise: Mapping) -> np.ndarray:
         """Draws of the observed metric around ``mean`` (metric scale), shape of ``mean``."""
+
+    def link_from_log_relative(self, log_relative, upper_relative, *, log, exp):
+        """``link(mean)`` from ``log(mean / y_min)`` and ``upper / y_min``, for the PyMC model.
+
+        The model evaluates the law as ``log(L / y_min)``; the link of a log-scale noise model
+        differs from it by the constant ``log y_min``, which cancels against the observed
+        values given on the same relative scale. ``log``, ``exp`` are the array library's.
+        """
+        return log_relative
+
+    def observed_link(self, observed, y_min: float) -> np.ndarray:
+        """Observed metric values on the relative link scale the PyMC model compares with."""
+        return np.log(np.asarray(observed, dtype=float) / y_min)
 
 
 @register_likelihood
@@ -258,3 +282,82 @@ class _OuterStudentT:
 
 #: The package's default noise model.
 STUDENT_T_LOG_LOSS = StudentTLogLoss()
+
+
+@register_likelihood
+@dataclass(frozen=True)
+class StudentTLogitBounded(StudentTLogLoss):
+    """Student-t noise on the logit of a bounded loss: ``logit(L_obs/U) = logit(L/U) + sigma t``.
+
+    Parameters
+    ----------
+    upper : float
+        Upper bound ``U`` of the modelled loss (1 for an error rate given as a fraction).
+    normal_above : float
+        As for :class:`StudentTLogLoss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> lik = StudentTLogitBounded(upper=1.0)
+    >>> y, mean = np.array([0.1]), 0.12
+    >>> value = lik.logpdf(y, mu=lik.link(mean), noise={"sigma": 0.1, "nu": 4.0})
+    >>> exact = stats.t.logpdf(np.log(y / (1 - y)), 4.0, np.log(mean / (1 - mean)), 0.1)
+    >>> bool(np.isclose(value[0], exact[0] - np.log(y[0] * (1 - y[0]))))
+    True
+    >>> draws = lik.random(np.random.default_rng(0), mean=np.full(1000, 0.999),
+    ...                    noise={"sigma": 2.0, "nu": 4.0})
+    >>> bool(draws.min() > 0 and draws.max() < 1)
+    True
+    """
+
+    name: ClassVar[str] = "student_t_logit_bounded"
+    noise_parameters: ClassVar[tuple[str, ...]] = ("sigma", "nu")
+    upper: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.upper) and self.upper > 0):
+            raise ConfigError(
+                f"StudentTLogitBounded needs a finite positive upper bound, got {self.upper!r}; "
+                "declare the metric's bounds, e.g. bounds=(0, 1)"
+            )
+
+    def link(self, values):
+        """``logit(values / upper) = log(values) - log(upper - values)``."""
+        values = np.asarray(values, dtype=float)
+        return np.log(values) - np.log(self.upper - values)
+
+    def link_from_log_relative(self, log_relative, upper_relative, *, log, exp):
+        """``log m - log(rho - m)`` with ``m = L / y_min`` and ``rho = upper / y_min``."""
+        return log_relative - log(upper_relative - exp(log_relative))
+
+    def observed_link(self, observed, y_min: float) -> np.ndarray:
+        """Observed losses on the logit scale (``y_min`` cancels in the logit)."""
+        return self.link(observed)
+
+    def logpdf(self, observed, *, mu, noise: Mapping) -> np.ndarray:
+        """Log density of loss ``observed`` on the loss scale (logit Jacobian included)."""
+        y = np.asarray(observed, dtype=float)
+        jacobian = np.log(self.upper) - np.log(y) - np.log(self.upper - y)
+        return self.logpdf_link(self.link(y), mu=mu, noise=noise) + jacobian
+
+    def random(self, rng: np.random.Generator, *, mean, noise: Mapping) -> np.ndarray:
+        """``upper * expit(logit(mean / upper) + sigma t_nu)``: strictly inside ``(0, upper)``."""
+        mean = np.asarray(mean, dtype=float)
+        shocks = noise["sigma"] * self.standard_noise(rng, noise["nu"], mean.shape)
+        return self.upper * special.expit(self.link(mean) + shocks)
+
+
+def likelihood_for(metric) -> Likelihood:
+    """The noise model of a declared metric: logit-scale for a bounded one, log-scale otherwise.
+
+    Examples
+    --------
+    >>> from scaling_bayes.core.metric import ERROR_RATE, LM_LOSS
+    >>> likelihood_for(ERROR_RATE).name, likelihood_for(LM_LOSS).name
+    ('student_t_logit_bounded', 'student_t_log_loss')
+    """
+    if metric is not None and metric.is_bounded:
+        return StudentTLogitBounded(upper=float(metric.loss_upper))
+    return STUDENT_T_LOG_LOSS

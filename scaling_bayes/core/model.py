@@ -46,7 +46,7 @@ from .laws import (
     published_parameters,
     reference_scales,
 )
-from .likelihood import STUDENT_T_LOG_LOSS, Likelihood
+from .likelihood import STUDENT_T_LOG_LOSS, Likelihood, StudentTLogitBounded, likelihood_for
 from .priors import PRIOR_PRESETS, is_fixed, priors_from_json, priors_to_json, resolve_priors
 from .sampling import SAMPLERS
 from .units import validate_scales
@@ -144,12 +144,13 @@ class ScalingLawModel:
 
     Attributes
     ----------
-    idata_ : arviz.InferenceData
-        ``posterior`` (sampled parameters and the published E, A, B), ``sample_stats``,
-        ``observed_data`` (loss), ``constant_data`` (the scales of the runs), and
-        ``log_likelihood`` and ``posterior_predictive`` (``loss`` per draw and run), all with a
-        ``run`` dim labelled by the runs' row labels: ``az.loo(model.idata_)``,
-        ``az.loo_pit(model.idata_, y="loss")`` and ``az.plot_ppc(model.idata_)`` work as is.
+    idata_ : arviz.InferenceData or xarray.DataTree
+        The installed ArviZ's object (``InferenceData`` under ArviZ 0.x, ``DataTree`` under
+        ArviZ 1.x): ``posterior`` (sampled parameters and the published E, A, B),
+        ``sample_stats``, ``observed_data`` (loss), ``constant_data`` (the scales of the runs),
+        and ``log_likelihood`` and ``posterior_predictive`` (``loss`` per draw and run), all with
+        a ``run`` dim labelled by the runs' row labels, so ArviZ's LOO, LOO-PIT and posterior
+        predictive plots read it as is (``az.loo(model.idata_)`` in both generations).
     data_ : ScalingData
         The runs the model was fitted to.
     diagnostics_ : ConvergenceReport
@@ -253,8 +254,15 @@ class ScalingLawModel:
 
     @property
     def likelihood(self) -> Likelihood:
-        """The noise model of the runs (:mod:`scaling_bayes.core.likelihood`)."""
-        return STUDENT_T_LOG_LOSS
+        """The noise model of the runs (:mod:`scaling_bayes.core.likelihood`).
+
+        Student-t on log loss; for a bounded metric (fitted with ``law="saturating"``),
+        Student-t on the logit of the loss as a share of the metric's bound (before fit, a
+        bound of 1).
+        """
+        if hasattr(self, "data_"):
+            return likelihood_for(self.data_.metric)
+        return StudentTLogitBounded() if self.law_spec.saturating else STUDENT_T_LOG_LOSS
 
     @property
     def axes(self) -> tuple[str, ...]:
@@ -273,7 +281,12 @@ class ScalingLawModel:
         return resolve_priors(self.law_spec, overrides, preset, self.x)
 
     def _cache_key(self, priors: Mapping) -> str:
-        return f"{self.law}|{self.x}|{priors_to_json(priors)}"
+        key = f"{self.law}|{self.x}|{priors_to_json(priors)}"
+        if self.law_spec.saturating:
+            # Compiled models are kept on disk under this key: name the saturating law's
+            # sampling coordinates, so a change to them is never served an old graph.
+            key += "|coordinates=bent-curve"
+        return key
 
     # ------------------------------------------------------------------ PyMC model
     def build_model(self, data: ScalingData | None = None, priors: Mapping | None = None):
@@ -285,6 +298,7 @@ class ScalingLawModel:
         ``pm.Data`` containers of free shape, so one compiled model serves any table of runs.
         """
         import pymc as pm
+        import pytensor.tensor as pt
 
         spec = self.law_spec
         priors = self.resolved_priors() if priors is None else priors
@@ -296,12 +310,21 @@ class ScalingLawModel:
                 for slot in slots
             }
             y = pm.Data("log_loss_rel", inputs["log_loss_rel"] if inputs else np.zeros(3))
-            rvs = build_law_variables(spec, priors)
+            upper_rel = None
+            if spec.saturating:
+                # The metric's bound over the smallest observed loss: data, not a constant, so
+                # one compiled model serves every bounded table.
+                upper_rel = pm.Data("upper_rel", inputs["upper_rel"] if inputs else np.full(1, 2.0))
+                upper_rel = upper_rel[0]
+            rvs = build_law_variables(spec, priors, upper_rel)
             noise = {
                 name: priors[name] if is_fixed(priors[name]) else priors[name].create_variable(name)
                 for name in self.likelihood.noise_parameters
             }
-            mu = build_mean_log_loss(spec, rvs, z)
+            if spec.saturating:
+                rvs = {**rvs, "upper_rel": upper_rel}
+            log_rel = build_mean_log_loss(spec, rvs, z)
+            mu = self.likelihood.link_from_log_relative(log_rel, upper_rel, log=pt.log, exp=pt.exp)
             self.likelihood.pymc_term("log_loss", mu=mu, noise=noise, observed=y)
         return model
 
@@ -314,7 +337,10 @@ class ScalingLawModel:
         for _, _, slot in spec.terms:
             axis = self.x if slot == "x" else slot
             inputs[f"z_{slot}"] = np.log(values[axis] / reference[axis])
-        inputs["log_loss_rel"] = np.log(data.loss / y_min)
+        # On the likelihood's link scale: log(L / y_min), or logit(L / U) for a bounded metric.
+        inputs["log_loss_rel"] = likelihood_for(data.metric).observed_link(data.loss, y_min)
+        if spec.saturating:
+            inputs["upper_rel"] = np.full(1, data.metric.loss_upper / y_min)
         return inputs, reference, y_min
 
     # ------------------------------------------------------------------ fitting
@@ -428,10 +454,10 @@ class ScalingLawModel:
         replicated = self.likelihood.random(rng, mean=mean, noise=noise)
         coords = {"chain": post["chain"].values, "draw": post["draw"].values, "run": run}
         dims = ("chain", "draw", "run")
-        groups = {name: getattr(idata, name) for name in idata.groups()}
+        groups = {name: az.group(idata, name) for name in az.groups(idata)}
         groups["log_likelihood"] = xr.Dataset({"loss": (dims, log_lik)}, coords=coords)
         groups["posterior_predictive"] = xr.Dataset({"loss": (dims, replicated)}, coords=coords)
-        return az.InferenceData(**groups)
+        return az.from_groups(**groups)
 
     def _check_data(self, data, check_design: bool = True) -> ScalingData:
         if isinstance(data, pd.DataFrame):
@@ -440,6 +466,20 @@ class ScalingLawModel:
             raise DataError(
                 f"fit() takes a ScalingData or a DataFrame, got {type(data).__name__}; "
                 "build one with sb.ScalingData.from_frame(runs, params=..., tokens=..., loss=...)"
+            )
+        bounded = data.metric.is_bounded
+        if bounded != self.law_spec.saturating:
+            if bounded:
+                raise DataError(
+                    f"the runs' metric '{data.metric.name}' is bounded ({data.metric.lower:g} "
+                    f"to {data.metric.upper:g}) but law '{self.law}' is not, so its forecasts "
+                    "could leave the bounds; use law='saturating' (the law for bounded metrics, "
+                    "with x= naming the scale axis)"
+                )
+            raise DataError(
+                f"law 'saturating' needs a bounded metric, but the runs' metric "
+                f"'{data.metric.name}' has no upper bound; declare it with "
+                "ScalingData.from_frame(..., metric=Metric(..., bounds=(0, 1))) or use law='power'"
             )
         missing = [a for a in self.axes if a not in data.axes]
         if missing:
@@ -461,11 +501,13 @@ class ScalingLawModel:
 
     def _complete_idata(self, idata, data: ScalingData, reference, y_min) -> az.InferenceData:
         spec = self.law_spec
-        posterior = idata.posterior
+        posterior = az.group(idata, "posterior")
         latents = [name for name in posterior.data_vars if name.startswith("_")]
         posterior = posterior.drop_vars(latents)
         draws = {name: posterior[name].values for name in spec.law_parameters}
-        published = published_parameters(spec, draws, x=self.x, reference=reference, y_min=y_min)
+        published = published_parameters(
+            spec, draws, x=self.x, reference=reference, y_min=y_min, upper=data.metric.loss_upper
+        )
         posterior = posterior.assign(
             {name: (("chain", "draw"), values) for name, values in published.items()}
         )
@@ -482,9 +524,9 @@ class ScalingLawModel:
             {"loss": ("run", frame["loss"].to_numpy(dtype=float))}, coords={"run": run}
         )
         groups = {"posterior": posterior, "observed_data": observed, "constant_data": constant}
-        if "sample_stats" in idata.groups():
-            groups["sample_stats"] = idata.sample_stats
-        return az.InferenceData(**groups)
+        if az.has_group(idata, "sample_stats"):
+            groups["sample_stats"] = az.group(idata, "sample_stats")
+        return az.from_groups(**groups)
 
     def _diagnose(self, idata, problems) -> ConvergenceReport:
         return check_convergence(idata, self.sampled_parameters(), problems)
@@ -576,7 +618,13 @@ class ScalingLawModel:
 
     def _law_mean(self, draws, scales) -> np.ndarray:
         return mean_loss(
-            self.law_spec, draws, scales, x=self.x, reference=self.reference_, y_min=self.y_min_
+            self.law_spec,
+            draws,
+            scales,
+            x=self.x,
+            reference=self.reference_,
+            y_min=self.y_min_,
+            upper=self.data_.metric.loss_upper,
         )
 
     def _noise_arrays(self, posterior, shape) -> dict[str, np.ndarray]:
@@ -594,7 +642,7 @@ class ScalingLawModel:
         draws = {name: posterior[name].values for name in posterior.data_vars}
         mean = self._law_mean(draws, scales)
         noise = self._noise_arrays(posterior, mean.shape)
-        return self.likelihood.logpdf(observed, mu=np.log(mean), noise=noise)
+        return self.likelihood.logpdf(observed, mu=self.likelihood.link(mean), noise=noise)
 
     def noise_draws(self) -> dict[str, np.ndarray]:
         """Flat draws of the noise model: ``sigma`` and ``nu`` (a constant array when fixed).
@@ -713,6 +761,7 @@ class ScalingLawModel:
             law=self.law,
             converged=self.diagnostics_.converged,
             loss_unit=self.loss_unit,
+            metric=self.data_.metric,
         )
 
     def _two_axis_scales(self, requested, draws):
@@ -768,6 +817,12 @@ class ScalingLawModel:
             state = "fitted, converged" if self.diagnostics_.converged else "fitted, NOT CONVERGED"
         axis = f", x={self.x!r}" if self.x else ""
         return f"ScalingLawModel(law={self.law!r}{axis}; {state})"
+
+    def _repr_html_(self) -> str:
+        """Notebook display: law, runs, convergence verdict and parameter table."""
+        from .display import model_html
+
+        return model_html(self)
 
 
 def _broadcast_scales(**scales) -> dict[str, np.ndarray]:

@@ -13,7 +13,8 @@ Presets
 - ``a, b ~ LogNormal(log 0.25, 1.5)``: reducible loss at the reference scale, median a quarter of
   the smallest observed loss, 95% between 1.3% and 5 times it.
 - ``alpha, beta ~ LogNormal(log 0.25, 0.8)``: median 0.25, 95% 0.05-1.2; covers every published
-  exponent, from Kaplan's compute exponent 0.050 to Chinchilla's 0.37 (FACTS.md), and the steeper
+  exponent, from Kaplan's compute exponent 0.050 (arXiv:2001.08361) to Chinchilla's 0.37
+  (Besiroglu et al. 2024, arXiv:2404.10102), and the steeper
   curves of small vision models.
 - ``sigma ~ HalfNormal(0.05)``: noise sd of log loss, i.e. the relative scatter of a run;
   seed-to-seed noise is about 1-4% (Choshen et al. 2024).
@@ -24,7 +25,7 @@ Presets
   of runs.
 
 ``"literature"`` centres the exponents on published language-model fits, widened to cover the
-spread between them (FACTS.md): Hoffmann et al. 2022 alpha 0.34, beta 0.28; Epoch AI's refit
+spread between them: Hoffmann et al. 2022 (arXiv:2203.15556) alpha 0.34, beta 0.28; Epoch AI's refit
 alpha 0.348, beta 0.366; for a loss-vs-compute law Porian et al. 2024's 0.106, Kaplan's 0.050 and
 Chinchilla's implied alpha beta / (alpha + beta) of about 0.18. E stays uniform: its value depends
 on the dataset and tokenizer, so no published number transfers.
@@ -37,6 +38,14 @@ The broken power law adds ``alpha_after`` (the exponent after the break, with th
 ``alpha``), ``log_break ~ Normal(0, 1.5)`` (log of the break scale over the data's reference
 scale: 95% within 20x either side of the data's centre, so a break beyond the data stays
 possible and widens far forecasts honestly) and ``sharpness ~ LogNormal(log 0.5, 0.5)``.
+
+The saturating law (bounded metrics) adds ``ceiling_fraction ~ Beta(1, 1)``: where the ceiling
+U (the error at no data) sits between the floor E and the metric's bound, uniform because a
+proof of concept rarely measures the start of the curve; near chance level when it does. Its
+``shape ~ LogNormal(0, 0.7)`` (median 1, the closed-form case of M4; 95% 0.25-4) sets how
+gradually the curve leaves the ceiling. Its
+noise sd ``sigma`` is on the logit of the error rate, which for small rates is the relative
+noise again, so the same ``HalfNormal(0.05)`` serves.
 
 The law's priors are evaluated on the natural parameters while the sampler moves in decorrelated
 coordinates (:func:`scaling_bayes.core.laws.build_law_variables`); a prior whose support is wider
@@ -102,6 +111,9 @@ def default_priors(law: LawSpec, preset: str = "weak", x: str | None = None) -> 
         priors["alpha_after"] = priors[law.terms[0][1]]
         priors["log_break"] = Prior("Normal", mu=0.0, sigma=1.5)
         priors["sharpness"] = _lognormal(0.5, 0.5)
+    if law.saturating:
+        priors["ceiling_fraction"] = Prior("Beta", alpha=1.0, beta=1.0)
+        priors["shape"] = _lognormal(1.0, 0.7)
     priors["sigma"] = Prior("HalfNormal", sigma=0.05)
     priors["nu"] = DEFAULT_NU
     return priors
@@ -154,7 +166,7 @@ def resolve_priors(
     return priors
 
 
-def is_fixed(value) -> bool:
+def is_fixed(value: object) -> bool:
     """True for a parameter fixed at a number rather than given a prior."""
     return not isinstance(value, Prior)
 
@@ -162,7 +174,8 @@ def is_fixed(value) -> bool:
 def priors_to_json(priors: Mapping[str, Prior | float]) -> str:
     """Serialise priors to a JSON string (stable key order) for saved files and cache keys."""
     return json.dumps(
-        {k: (float(v) if is_fixed(v) else v.to_dict()) for k, v in priors.items()}, sort_keys=True
+        {k: (v.to_dict() if isinstance(v, Prior) else float(v)) for k, v in priors.items()},
+        sort_keys=True,
     )
 
 

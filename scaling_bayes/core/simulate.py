@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .constants import FLOPS_PER_PARAM_TOKEN
 from .exceptions import DataError
@@ -18,7 +19,7 @@ from .likelihood import STUDENT_T_LOG_LOSS
 
 __all__ = ["EPOCH_CHINCHILLA", "chinchilla_loss", "design_grid", "simulate_runs"]
 
-#: Besiroglu et al. 2024 (Epoch AI) refit of the Chinchilla runs (FACTS.md): point estimates.
+#: Besiroglu et al. 2024 (Epoch AI, arXiv:2404.10102) refit of the Chinchilla runs: point estimates.
 EPOCH_CHINCHILLA: dict[str, float] = {
     "E": 1.817,
     "A": 482.0,
@@ -28,7 +29,16 @@ EPOCH_CHINCHILLA: dict[str, float] = {
 }
 
 
-def chinchilla_loss(params, tokens, *, E, A, B, alpha, beta) -> np.ndarray:
+def chinchilla_loss(
+    params: ArrayLike,
+    tokens: ArrayLike,
+    *,
+    E: float,
+    A: float,
+    B: float,
+    alpha: float,
+    beta: float,
+) -> np.ndarray:
     """``L = E + A N^-alpha + B D^-beta`` (Hoffmann et al. 2022), vectorised.
 
     Examples

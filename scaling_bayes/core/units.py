@@ -140,8 +140,8 @@ def _resolve_kind(axis: str, kind: str | None) -> str:
     return kind
 
 
-def _where_rows(positions: np.ndarray, labels: Sequence | None) -> str:
-    positions = [int(p) for p in positions]
+def _where_rows(positions_array: np.ndarray, labels: Sequence | None) -> str:
+    positions = [int(p) for p in positions_array]
     if labels is None:
         word = "position" if len(positions) == 1 else "positions"
         return f"{word} {', '.join(str(p) for p in positions[:8])}" + (
