@@ -110,10 +110,10 @@ CONFIG_CASES = [
     ("item4-threshold-inf", _set("decision.threshold", INF), r"\[decision\]\.threshold.*inf"),
     (
         "item4-dist-param-nan",
-        _set("cost.usd_per_gpu_hour", {"dist": "uniform", "low": NAN, "high": 4.0}),
-        r"\[cost\]\.usd_per_gpu_hour\.low must be a finite number",
+        _set("cost.per_gpu_hour", {"dist": "uniform", "low": NAN, "high": 4.0}),
+        r"\[cost\]\.per_gpu_hour\.low must be a finite number",
     ),
-    ("item4-fixed-cost-inf", _set("cost.fixed_usd", INF), r"\[cost\]\.fixed_usd must be a finite"),
+    ("item4-fixed-cost-inf", _set("cost.fixed", INF), r"\[cost\]\.fixed must be a finite"),
     (
         "item4-pilot-nan",
         _set("pilot", {"params": NAN, "tokens": 3e10}),
@@ -123,8 +123,8 @@ CONFIG_CASES = [
     ("item4-baseline-nan", _set("value.baseline_loss", NAN), r"\[value\]\.baseline_loss.*finite"),
     (
         "item4-value-dist-inf",
-        _set("value.usd_per_loss_unit", {"dist": "lognormal", "median": INF, "sigma": 0.4}),
-        r"\[value\]\.usd_per_loss_unit\.median must be a finite",
+        _set("value.per_unit", {"dist": "lognormal", "median": INF, "sigma": 0.4}),
+        r"\[value\]\.per_unit\.median must be a finite",
     ),
     ("item4-duplicate-plan-names", _set("plans.1.name", "3B"), r"#2 has the same name '3B' as #1"),
     ("item4-long-title", _set("memo.title", "x" * 500), r"\[memo\]\.title is 500 characters"),
@@ -139,9 +139,7 @@ CONFIG_CASES = [
     # Issue 10 item 10 (config part): a linear-only key inside [value] kind = "target".
     (
         "item10-linear-key-in-target",
-        _set(
-            "value", {"kind": "target", "target_loss": 2.0, "usd_if_met": 1e6, "baseline_loss": 2.6}
-        ),
+        _set("value", {"kind": "target", "target_loss": 2.0, "if_met": 1e6, "baseline_loss": 2.6}),
         r"\[value\]\.baseline_loss belongs to kind = 'linear'",
     ),
     # Issue 10 item 11: 20,000 plans refused before the fit, with the limit and the fix.
@@ -213,6 +211,94 @@ CONFIG_CASES = [
     ("floor-not-bool", _set("value.floor_at_zero", "yes"), r"\[value\]\.floor_at_zero must be"),
     ("column-not-name", _set("data.params", 3), r"\[data\]\.params must be a column name"),
     ("title-not-text", _set("memo.title", 42), r"\[memo\]\.title must be a string"),
+    # Issue 13 (bad input of the cost, currency and payback parts).
+    (
+        "issue13-plan-below-largest-run",
+        _both(_set("cost.per_sample", 0.001), _set("plans.0.tokens", 1e10)),
+        r"\[\[plans\]\] #1\.tokens = 1e\+10 is below the largest pilot run \(2\.8e\+10.*tokens >=",
+    ),
+    (
+        "issue13-plan-below-largest-run-data-axis-law",
+        _both(
+            _set("model.law", "power"),
+            _set("model.x", "tokens"),
+            _set("plans.0", {"name": "small", "tokens": 1e10}),
+        ),
+        r"\[\[plans\]\] #1\.tokens = 1e\+10 is below the largest pilot run",
+    ),
+    (
+        "issue13-per-sample-negative",
+        _set("cost.per_sample", -30),
+        r"\[cost\]\.per_sample must be at least 0 \(money per added sample\)",
+    ),
+    (
+        "issue13-per-sample-distribution-below-zero",
+        _set("cost.per_sample", {"dist": "normal", "mean": 30, "sd": 10}),
+        r"\[cost\].*per_sample is a distribution with support .*must be >= 0",
+    ),
+    (
+        "issue13-currency-three-letters-not-iso",
+        _both(_set("cost.currency", "ABC"), _set("value.currency", "ABC")),
+        r"\[cost\]\.currency must be an ISO 4217 code .*'ABC'",
+    ),
+    (
+        "issue13-currency-yen",
+        _both(_set("cost.currency", "JPY"), _set("value.currency", "YEN")),
+        r"\[value\]\.currency must be an ISO 4217 code .*the yen is 'JPY'",
+    ),
+    (
+        "issue13-currency-mismatch-names-both-keys",
+        _set("cost.currency", "JPY"),
+        r"\[cost\]\.currency is 'JPY' but \[value\]\.currency is 'USD'",
+    ),
+    (
+        "issue13-payback-target-zero",
+        _set("decision.payback_months", 0),
+        r"\[decision\]\.payback_months = 0: .*positive number of months",
+    ),
+    (
+        "issue13-payback-target-negative",
+        _set("decision.payback_months", -12),
+        r"\[decision\]\.payback_months = -12",
+    ),
+    (
+        "issue13-old-and-new-key",
+        _set("cost.fixed_usd", 1000),
+        r"\[cost\] gives both fixed_usd and fixed; keep fixed",
+    ),
+    (
+        "issue13-value-unit-percent",
+        _set("value.unit", "percent"),
+        r"\[value\]\.unit must be one of 'unit', 'percentage point'",
+    ),
+    (
+        "issue13-pilot-size-without-hours",
+        _set("cost.pilot_size", 8000),
+        r"\[cost\]\.pilot_size .*give pilot_gpu_hours too",
+    ),
+    (
+        "issue13-running-costs-without-horizon",
+        _both(
+            _set("plans.0.running_per_year", 1e5),
+            _drop("value.horizon_years"),
+            _drop("value.discount_rate"),
+        ),
+        r"\[\[plans\]\] #1.*running costs per year.*horizon_years",
+    ),
+    (
+        "issue13-integration-negative",
+        _set("plans.1.integration", -5),
+        r"\[\[plans\]\] #2\.integration must be at least 0",
+    ),
+    (
+        "issue13-data-only-plan-without-measured-compute",
+        _both(
+            _set("model.law", "power"),
+            _set("model.x", "tokens"),
+            _set("plans.0", {"name": "images", "tokens": 5e10}),
+        ),
+        r"\[\[plans\]\] #1.*only tokens.*pilot_gpu_hours",
+    ),
 ]
 
 

@@ -8,11 +8,11 @@ model whose ``predict`` fails the test if called.
 
 from __future__ import annotations
 
-import arviz as az
 import numpy as np
 import pytest
 from scipy import stats
 
+from scaling_bayes.core import _arviz as az
 from scaling_bayes.core.exceptions import ConfigError, DataError, InputWarning, ScalingBayesError
 from scaling_bayes.decision import (
     ComputeCost,
@@ -176,6 +176,85 @@ CASES = [
     # the amount of work
     ("workload-too-big", lambda: check_workload(20_000, 4000), ConfigError, "20,000 plans"),
     ("workload-zero-plans", lambda: check_workload(0, 4000), ConfigError, "n_plans"),
+    # issue 13: data costs, currencies, payback targets
+    (
+        "per-sample-negative",
+        lambda: ComputeCost(per_sample=-30.0, data_on_hand=8000),
+        DataError,
+        "per_sample must be >= 0",
+    ),
+    (
+        "per-sample-without-data-on-hand",
+        lambda: ComputeCost(per_sample=30.0),
+        DataError,
+        "data_on_hand=",
+    ),
+    (
+        "plan-below-the-largest-pilot-run",
+        lambda: _plan(tokens=5e10, cost=ComputeCost(per_sample=1e-6, data_on_hand=8e10)),
+        DataError,
+        "give tokens >= 8e+10",
+    ),
+    (
+        "currency-not-iso-4217",
+        lambda: ComputeCost(currency="ABC"),
+        DataError,
+        "ISO 4217",
+    ),
+    (
+        "currency-name-not-code",
+        lambda: LinearValue(baseline_loss=0.1, usd_per_loss_unit=1.0, currency="yen"),
+        DataError,
+        "the yen is 'JPY'",
+    ),
+    (
+        "payback-target-zero",
+        lambda: compare_scales(np.c_[LOSS], [_plan()], payback_target=0),
+        DataError,
+        "payback_target must be a positive number of months",
+    ),
+    (
+        "payback-target-nan",
+        lambda: assess_roi(LOSS, _plan(), payback_target=np.nan),
+        DataError,
+        "payback_target",
+    ),
+    (
+        "kpi-target-text",
+        lambda: assess_roi(LOSS, _plan(), kpi_target="5%"),
+        DataError,
+        "kpi_target",
+    ),
+    (
+        "running-costs-without-horizon",
+        lambda: _plan(running_per_year=1e5),
+        DataError,
+        "horizon_years",
+    ),
+    (
+        "integration-negative",
+        lambda: _plan(integration=-1.0),
+        DataError,
+        "integration must be >= 0",
+    ),
+    (
+        "data-only-plan-without-measured-gpu-hours",
+        lambda: Investment(tokens=5e4, value=VALUE, kinds={"tokens": "count"}),
+        DataError,
+        "pilot_gpu_hours=",
+    ),
+    (
+        "pilot-gpu-hours-without-size",
+        lambda: ComputeCost(pilot_gpu_hours=1.5),
+        DataError,
+        "pilot_size=",
+    ),
+    (
+        "value-unit-percent",
+        lambda: LinearValue(baseline_loss=0.1, usd_per_loss_unit=1.0, unit="percent"),
+        DataError,
+        "'percentage point'",
+    ),
 ]
 
 

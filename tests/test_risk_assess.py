@@ -45,6 +45,13 @@ TABLE_ROWS = {
     "gpu_hours",
     "energy_mwh",
     "co2e_t",
+    # issue 13: the cost by part, the payback period, NPV and the KPI target
+    *(f"cost_{part}" for part in sb.COST_COMPONENTS),
+    "payback_months",
+    "p_payback_within_horizon",
+    "p_payback_within_target",
+    "npv",
+    "p_kpi_target_met",
 }
 
 

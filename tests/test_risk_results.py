@@ -153,7 +153,11 @@ def test_joint_draws_are_a_labelled_dataset_that_arviz_reads():
     ladder = compare_scales(fc, _plans(), random_seed=0)
     ds = ladder.joint
     assert ds["net_benefit"].dims == ("chain", "draw", "plan")
-    assert set(ds.data_vars) == {"loss", "cost", "value", "net_benefit", "roi"}
+    parts = {f"cost_{k}" for k in sb.COST_COMPONENTS}
+    rest = {"loss", "cost", "value", "net_benefit", "roi", "payback_months"}
+    assert set(ds.data_vars) - parts == rest
+    assert set(ds.data_vars) >= parts  # the cost's parts sum to the cost
+    np.testing.assert_allclose(sum(ds[k] for k in parts), ds["cost"], rtol=1e-12)
     assert list(ds["plan"].values) == list(ladder.table["plan"])
     np.testing.assert_allclose(
         ds["net_benefit"] - (ds["value"] - ds["cost"]),

@@ -15,6 +15,12 @@ is created. Example (the bundled one is
     [data]
     path = "runs.csv"             # relative to this file
     params = "params"             # column names; tokens, compute, loss, group likewise
+    # optional, for an axis or a metric in your own words (a vision model's learning curve):
+    # kinds = { tokens = "count" }                 # no language-model unit rules on that axis
+    # axis_labels = { tokens = "labelled images" } # names in tables, plots and the memo
+    # axis_units = { tokens = "images" }
+    # metric = { name = "error rate", unit = "fraction", direction = "lower", bounds = [0, 1] }
+    #                           # a bounded metric gets law = "saturating" unless [model].law is set
 
     [model]
     law = "chinchilla"            # chinchilla | power | kaplan | broken_power
@@ -23,31 +29,52 @@ is created. Example (the bundled one is
     [model.prior_overrides]
     alpha = { dist = "LogNormal", mu = -1.1, sigma = 0.3 }
 
-    [cost]
+    [cost]                        # every amount in [cost].currency
     gpu = "H100"
-    usd_per_gpu_hour = { dist = "uniform", low = 2.0, high = 4.0 }
+    per_gpu_hour = { dist = "uniform", low = 2.0, high = 4.0 }
     mfu = { dist = "uniform", low = 0.35, high = 0.55 }
-    fixed_usd = 300000
+    fixed = 300000                # one-off, EVERY plan (one plan's own: [[plans]].integration)
     currency = "USD"              # ISO 4217; [value].currency must be the same (USD by default)
+    # optional:
+    # per_sample = { dist = "uniform", low = 25, high = 40 }   # acquisition + labelling per ADDED
+    #                             # sample (plan's tokens minus the largest pilot run's)
+    # pilot_gpu_hours = 1.5       # GPU-hours a pilot run took (instead of 6ND / MFU) ...
+    # pilot_size = 8000           # ... at this data size (default: the largest run's tokens)
+    # gpu_hours_exponent = 1.0    # GPU-hours grow as (size / pilot_size) ^ exponent
+    # running_per_year = 2000000  # inference, maintenance, staff per year, every plan
+    # per_kwh, per_tonne_co2e, power_kw, pue, grid_gco2_per_kwh
 
     [value]
     kind = "linear"               # linear | target (keys of the other kind are refused)
     baseline_loss = 2.6
-    usd_per_loss_unit = 1500000
+    per_unit = 1500000            # money per unit of improvement (per year with horizon_years)
+    unit = 1.0                    # or "percentage point" (0.01 of a fraction) or "basis point"
+    currency = "USD"
 
     [[plans]]
     name = "1B"
     params = 1e9
     tokens = 2e10
+    integration = 5000000         # optional: one-off cost of this plan only
+    running_per_year = 1000000    # optional: replaces [cost].running_per_year for this plan
 
     [decision]
     threshold = 0.2               # ROI threshold as a fraction (0.2 = 20%)
     seed = 0
+    kpi_target = 2.3              # optional: the metric the plan must reach (set in advance)
+    payback_months = 24           # optional: the payback target in months (set in advance)
 
     [pilot]                       # optional: is one more small run worth it?
     params = 1.5e9
     tokens = 3e10
-    cost_usd = 20000              # optional; default: its compute cost under [cost]
+    cost = 20000                  # optional; default: its own run (compute, energy, carbon,
+                                  # added data) under [cost], never the plans' fixed costs
+
+Money keys are neutral (``per_gpu_hour``, ``fixed``, ``per_kwh``, ``per_tonne_co2e``,
+``per_unit``, ``if_met``, ``[pilot].cost``): every amount is in the currency the section names.
+The names of earlier releases (``usd_per_gpu_hour``, ``fixed_usd``, ``usd_per_kwh``,
+``usd_per_tonne_co2e``, ``usd_per_loss_unit``, ``usd_if_met``, ``[pilot].cost_usd``) are still
+read, with a ``DeprecationWarning`` naming the new key; giving both is refused.
 
     [memo]
     title = "Scaling the inspection model"
@@ -62,9 +89,9 @@ Uncertain inputs are numbers or tables ``{ dist = ..., ... }``: ``uniform`` (``l
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -96,7 +123,22 @@ MAX_PLAN_NAME = 80
 MAX_PLANS = 100
 #: Largest seed numpy and the samplers take.
 MAX_SEED = 2**32 - 1
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+#: Old key -> new key, per section: read with a DeprecationWarning.
+RENAMED_KEYS = {
+    "cost": {
+        "usd_per_gpu_hour": "per_gpu_hour",
+        "fixed_usd": "fixed",
+        "usd_per_kwh": "per_kwh",
+        "usd_per_tonne_co2e": "per_tonne_co2e",
+    },
+    "value": {"usd_per_loss_unit": "per_unit", "usd_if_met": "if_met"},
+    "pilot": {"cost_usd": "cost"},
+}
+#: Config key -> keyword of the Python API, where they differ.
+PYTHON_NAMES = {
+    "cost": {new: old for old, new in RENAMED_KEYS["cost"].items()},
+    "value": {new: old for old, new in RENAMED_KEYS["value"].items()},
+}
 _DISTRIBUTIONS = {
     "uniform": ("low", "high"),
     "normal": ("mean", "sd"),
@@ -104,12 +146,12 @@ _DISTRIBUTIONS = {
     "triangular": ("low", "mode", "high"),
 }
 _VALUE_KEYS = {
-    "linear": {"baseline_loss", "usd_per_loss_unit", "floor_at_zero"},
-    "target": {"target_loss", "usd_if_met", "partial_from"},
+    "linear": {"baseline_loss", "per_unit", "floor_at_zero", "unit"},
+    "target": {"target_loss", "if_met", "partial_from"},
 }
 _VALUE_REQUIRED = {
-    "linear": ("baseline_loss", "usd_per_loss_unit"),
-    "target": ("target_loss", "usd_if_met"),
+    "linear": ("baseline_loss", "per_unit"),
+    "target": ("target_loss", "if_met"),
 }
 
 
@@ -138,6 +180,23 @@ class ReviewConfig:
     @property
     def threshold(self) -> float:
         return float(self.decision.get("threshold", 0.0))
+
+    @property
+    def payback_target(self) -> float | None:
+        """The payback target in months (``[decision].payback_months``), or None."""
+        months = self.decision.get("payback_months")
+        return None if months is None else float(months)
+
+    @property
+    def kpi_target(self) -> float | None:
+        """The KPI target in the metric's units (``[decision].kpi_target``), or None."""
+        target = self.decision.get("kpi_target")
+        return None if target is None else float(target)
+
+    @property
+    def pilot_cost(self) -> float | None:
+        """The pilot's cost (``[pilot].cost``), or None: its own run under ``[cost]``."""
+        return None if self.pilot is None else self.pilot.get("cost")
 
     @property
     def n_draws(self) -> int:
@@ -184,6 +243,7 @@ def parse_config(raw: dict, *, base: Path, source: Path | None = None) -> Review
     """
     if not isinstance(raw, dict):
         raise ConfigError(f"a review config is a TOML table of sections; got {type(raw).__name__}")
+    raw = _renamed(raw)
     try:
         checked = _Review.model_validate(raw)
     except ValidationError as err:
@@ -242,9 +302,37 @@ def check_work(n_plans: int, n_draws: int) -> None:
 
 
 # ---------------------------------------------------------------------- field checks
+def _renamed(raw: dict) -> dict:
+    """The config with the key names of earlier releases replaced, each with a warning."""
+    out = dict(raw)
+    for section, renames in RENAMED_KEYS.items():
+        table = out.get(section)
+        if not isinstance(table, dict):
+            continue
+        table = dict(table)
+        for old, new in renames.items():
+            if old not in table:
+                continue
+            if new in table:
+                raise ConfigError(
+                    f"[{section}] gives both {old} and {new}; keep {new} (the key {old} is its "
+                    "old name)"
+                )
+            warnings.warn(
+                f"[{section}].{old} is deprecated; write [{section}].{new} (same value, in "
+                f"[{section}].currency)",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+            table[new] = table.pop(old)
+        out[section] = table
+    return out
+
+
 def _fields(section: BaseModel) -> dict:
     """The keys the user gave, with their checked values (scipy distributions kept as is)."""
-    return {k: getattr(section, k) for k in section.model_fields_set}
+    out = {k: getattr(section, k) for k in section.model_fields_set}
+    return {k: _fields(v) if isinstance(v, BaseModel) else v for k, v in out.items()}
 
 
 def _text(value, limit: int, *, empty_ok: bool = False) -> str:
@@ -365,9 +453,53 @@ def _gpu(value):
 
 
 def _currency(value):
-    if not isinstance(value, str) or not _CURRENCY.match(value):
-        raise ValueError(f" must be an ISO 4217 code such as 'USD', 'EUR' or 'JPY', got {value!r}")
-    return value
+    from ..core.exceptions import DataError
+    from ..decision.inputs import check_currency
+
+    try:
+        return check_currency(value, "")
+    except DataError as err:
+        raise ValueError(str(err)) from None
+
+
+def _non_negative(what: str):
+    """A number >= 0 or a distribution (whose support the decision layer checks)."""
+
+    def check(value):
+        checked = _uncertain(value)
+        if isinstance(checked, float) and checked < 0:
+            raise ValueError(f" must be at least 0 ({what}), got {value!r}; costs are not negative")
+        return checked
+
+    return BeforeValidator(check)
+
+
+def _value_unit(value):
+    from ..decision.value import VALUE_UNITS
+
+    if isinstance(value, str):
+        if value not in VALUE_UNITS:
+            raise ValueError(
+                f" must be one of {', '.join(repr(k) for k in VALUE_UNITS)} or a positive number "
+                f"(the metric change one unit of value stands for), got {value!r}"
+            )
+        return value
+    checked = _finite(value)
+    if checked <= 0:
+        raise ValueError(f" must be a positive number such as 0.01, got {value!r}")
+    return checked
+
+
+def _payback_months(value):
+    checked = _finite(value)
+    if checked <= 0:
+        raise ValueError(
+            f" = {value!r}: the payback target is a positive number of months (e.g. 24 for two "
+            "years)"
+        )
+    if checked > 1200:
+        raise ValueError(f" = {value!r} months is more than a century; give months, not days")
+    return checked
 
 
 def _law(value):
@@ -408,20 +540,66 @@ def _threshold(value):
 
 
 def _raw_count(axis: str):
-    """A scale in raw counts, checked by the same unit rules as data and plans (core/units.py)."""
+    """A scale in raw counts, checked by the same unit rules as data and plans (core/units.py).
+
+    The rules of the axis's declared kind (``[data].kinds``) apply again across sections, in
+    :meth:`_Review._across_sections`; here the language-model rules are only applied when they
+    would refuse every kind of axis (not positive, not finite).
+    """
 
     def check(value):
         checked = _finite(value)
-        errors = [
-            p.message
-            for p in check_axis_values(axis, [checked], where="the config")
-            if p.severity == "error"
-        ]
+        errors = _unit_errors(axis, checked, "count")
         if errors:
             raise ValueError(f" = {checked:g}: " + "; ".join(errors))
         return checked
 
     return BeforeValidator(check)
+
+
+def _unit_errors(axis: str, value: float, kind: str | None) -> list[str]:
+    return [
+        p.message
+        for p in check_axis_values(axis, [value], where="the config", kind=kind)
+        if p.severity == "error"
+    ]
+
+
+_AXES = ("params", "tokens", "compute")
+
+
+def _kinds(value):
+    from ..core.units import AXIS_KINDS
+
+    if not isinstance(value, dict):
+        raise ValueError(' must be a table such as { tokens = "count" }')
+    for axis, kind in value.items():
+        if axis not in _AXES:
+            raise ValueError(f".{axis}: the axes are {', '.join(_AXES)}")
+        if kind not in AXIS_KINDS:
+            raise ValueError(
+                f".{axis} must be one of {', '.join(repr(k) for k in AXIS_KINDS)}, got {kind!r}"
+            )
+    return value
+
+
+def _axis_texts(value):
+    if not isinstance(value, dict):
+        raise ValueError(' must be a table such as { tokens = "labelled images" }')
+    for axis, text in value.items():
+        if axis not in _AXES:
+            raise ValueError(f".{axis}: the axes are {', '.join(_AXES)}")
+        _text(text, 60)
+    return value
+
+
+def _bounds(value):
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError(f" must be [lower, upper], e.g. [0, 1] for a fraction, got {value!r}")
+    lo, hi = (_finite(v, "") for v in value)
+    if not lo < hi:
+        raise ValueError(f" must be [lower, upper] with lower < upper, got {value!r}")
+    return (lo, hi)
 
 
 Finite = Annotated[float, BeforeValidator(_finite)]
@@ -433,6 +611,13 @@ class _Section(BaseModel):
     model_config = _STRICT
 
 
+class _Metric(_Section):
+    name: Annotated[str, _short_text(80)]
+    unit: Annotated[str, _short_text(40)] = None
+    direction: Literal["lower", "higher"] = "lower"
+    bounds: Annotated[Any, BeforeValidator(_bounds)] = None
+
+
 class _Data(_Section):
     path: Annotated[str, _short_text(4096)]
     params: Annotated[Any, BeforeValidator(_column)] = "params"
@@ -440,6 +625,10 @@ class _Data(_Section):
     compute: Annotated[Any, BeforeValidator(_column)] = None
     loss: Annotated[Any, BeforeValidator(_column)] = "loss"
     group: Annotated[Any, BeforeValidator(_column)] = None
+    kinds: Annotated[dict, BeforeValidator(_kinds)] = None
+    axis_labels: Annotated[dict, BeforeValidator(_axis_texts)] = None
+    axis_units: Annotated[dict, BeforeValidator(_axis_texts)] = None
+    metric: _Metric = None
 
 
 class _Model(_Section):
@@ -456,24 +645,39 @@ class _Model(_Section):
 
 class _Cost(_Section):
     gpu: Annotated[str, BeforeValidator(_gpu)] = "H100"
-    usd_per_gpu_hour: Uncertain = None
+    per_gpu_hour: Uncertain = None
     mfu: Annotated[Any, BeforeValidator(_mfu)] = None
-    fixed_usd: Uncertain = None
+    fixed: Annotated[Any, _non_negative("one-off money, every plan")] = None
     power_kw: Uncertain = None
     pue: Uncertain = None
     grid_gco2_per_kwh: Uncertain = None
-    usd_per_kwh: Uncertain = None
-    usd_per_tonne_co2e: Uncertain = None
+    per_kwh: Uncertain = None
+    per_tonne_co2e: Uncertain = None
     currency: Annotated[str, BeforeValidator(_currency)] = "USD"
+    per_sample: Annotated[Any, _non_negative("money per added sample")] = None
+    running_per_year: Annotated[Any, _non_negative("money per year")] = None
+    pilot_gpu_hours: Uncertain = None
+    pilot_size: float = Field(default=None, gt=0)
+    gpu_hours_exponent: float = Field(default=None, gt=0, le=3)
+
+    @model_validator(mode="after")
+    def _size_needs_hours(self):
+        if "pilot_size" in self.model_fields_set and self.pilot_gpu_hours is None:
+            raise ValueError(
+                ".pilot_size is the data size of the run that took pilot_gpu_hours; give "
+                "pilot_gpu_hours too (or remove pilot_size)"
+            )
+        return self
 
 
 class _Value(_Section):
     kind: Literal["linear", "target"]
     baseline_loss: float = Field(default=None, gt=0)
-    usd_per_loss_unit: Uncertain = None
+    per_unit: Uncertain = None
+    unit: Annotated[Any, BeforeValidator(_value_unit)] = None
     floor_at_zero: bool = False
     target_loss: float = Field(default=None, gt=0)
-    usd_if_met: Uncertain = None
+    if_met: Uncertain = None
     partial_from: float = Field(default=None, gt=0)
     horizon_years: float = Field(default=None, gt=0, le=100)
     discount_rate: float = Field(default=None, ge=0, lt=1)
@@ -503,29 +707,36 @@ class _Plan(_Section):
     params: Annotated[float, _raw_count("params")] = None
     tokens: Annotated[float, _raw_count("tokens")] = None
     compute: Annotated[float, _raw_count("compute")] = None
+    integration: Annotated[Any, _non_negative("one-off money, this plan only")] = None
+    running_per_year: Annotated[Any, _non_negative("money per year, this plan")] = None
 
     @model_validator(mode="after")
     def _has_scale(self):
         given = self.model_fields_set
-        if not ({"params", "tokens"} <= given or "compute" in given):
-            raise ValueError(" needs params and tokens, or compute")
+        if not ({"params", "tokens"} <= given or "compute" in given or "tokens" in given):
+            raise ValueError(
+                " needs params and tokens, or compute, or tokens alone (a data axis, with "
+                "law = 'power' and x = 'tokens')"
+            )
         return self
 
 
 class _Decision(_Section):
     threshold: Annotated[float, BeforeValidator(_threshold)] = 0.0
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    kpi_target: Finite = None
+    payback_months: Annotated[float, BeforeValidator(_payback_months)] = None
 
 
 class _Pilot(_Section):
     params: Annotated[float, _raw_count("params")] = None
     tokens: Annotated[float, _raw_count("tokens")] = None
     compute: Annotated[float, _raw_count("compute")] = None
-    cost_usd: float = Field(default=None, ge=0)
+    cost: float = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _has_scale(self):
-        if not set(self.model_fields_set) - {"cost_usd"}:
+        if not set(self.model_fields_set) - {"cost"}:
             raise ValueError(" needs the pilot's scale: params and tokens, or compute")
         return self
 
@@ -548,10 +759,20 @@ class _Review(_Section):
 
     @model_validator(mode="after")
     def _across_sections(self):
+        kinds = self.data.kinds or {}
+        scaled = [(f"[[plans]] #{i}", plan) for i, plan in enumerate(self.plans, start=1)]
+        scaled += [("[pilot]", self.pilot)] if self.pilot is not None else []
+        for where, section in scaled:
+            for axis in _AXES:
+                value = getattr(section, axis)
+                errors = [] if value is None else _unit_errors(axis, value, kinds.get(axis))
+                if errors:
+                    raise ValueError(f"{where}.{axis} = {value:g}: " + "; ".join(errors))
         if self.cost.currency != self.value.currency:
             raise ValueError(
                 f"[cost].currency is {self.cost.currency!r} but [value].currency is "
-                f"{self.value.currency!r} (USD when not given); give both the same ISO 4217 code"
+                f"{self.value.currency!r} (USD when not given); every amount of a review is in "
+                "one currency: give [cost].currency and [value].currency the same ISO 4217 code"
             )
         seen: dict = {}
         for i, plan in enumerate(self.plans, start=1):
@@ -577,6 +798,7 @@ _SECTION_KEYS = {
     name: sorted(model.model_fields)
     for name, model in (
         ("data", _Data),
+        ("metric", _Metric),
         ("model", _Model),
         ("cost", _Cost),
         ("value", _Value),

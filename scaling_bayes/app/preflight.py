@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..core.exceptions import ConfigError, ScalingBayesError
 from ..core.units import validate_scales
-from .config import ReviewConfig, check_work
+from .config import PYTHON_NAMES, ReviewConfig, check_work
 
 __all__ = ["ReviewInputs", "build_inputs", "check_scales", "check_seed", "preflight_review"]
 
@@ -63,28 +65,49 @@ def build_inputs(config: ReviewConfig):
             ("group", None),
         )
     }
+    described = {
+        key: config.data[key]
+        for key in ("kinds", "axis_labels", "axis_units", "metric")
+        if config.data.get(key) is not None
+    }
     with _section("[data]"):
-        data = ScalingData.from_csv(config.data_path, **columns)
+        data = ScalingData.from_csv(config.data_path, **columns, **described)
     model_args = dict(config.model)
     overrides = model_args.pop("prior_overrides", None)
     preset = model_args.pop("priors", "weak")
+    law = model_args.pop("law", None)
+    if law is None:  # a bounded metric (an error rate) gets the law made for it
+        from ..core.metric import default_law
+
+        law = default_law(getattr(data, "metric", None)) or "chinchilla"
     with _section("[model]"):
         model = ScalingLawModel(
-            model_args.pop("law", "chinchilla"),
+            law,
             priors=overrides if overrides else preset,
             prior_preset=preset,
             progressbar=False,
             **model_args,
         )
+    largest = _largest_run(data)
+    cost_args = {PYTHON_NAMES["cost"].get(k, k): v for k, v in config.cost.items()}
+    if "per_sample" in cost_args:
+        # added samples are counted from the largest pilot run's data size
+        cost_args["data_on_hand"] = largest
+    if "pilot_gpu_hours" in cost_args and "pilot_size" not in cost_args:
+        cost_args["pilot_size"] = largest
     with _section("[cost]"):
-        cost = ComputeCost(**config.cost)
-    value_args = {k: v for k, v in config.value.items() if k != "kind"}
+        cost = ComputeCost(**cost_args)
+    value_args = {PYTHON_NAMES["value"].get(k, k): v for k, v in config.value.items()}
+    value_args.pop("kind")
     value_cls = LinearValue if config.value["kind"] == "linear" else TargetValue
     with _section("[value]"):
         value = value_cls(**value_args)
+    kinds = dict(getattr(data, "kinds", None) or {}) or None
     plans = []
     for i, p in enumerate(config.plans, start=1):
-        with _section(f"[[plans]] #{i}"):
+        where = f"[[plans]] #{i}"
+        _check_plan_data(model, cost, p, largest, where)
+        with _section(where):
             plans.append(
                 Investment(
                     params=p.get("params"),
@@ -93,9 +116,35 @@ def build_inputs(config: ReviewConfig):
                     cost=cost,
                     value=value,
                     name=p.get("name"),
+                    integration=p.get("integration", 0.0),
+                    running_per_year=p.get("running_per_year"),
+                    kinds=kinds,
                 )
             )
     return data, model, plans
+
+
+def _largest_run(data) -> float | None:
+    """The largest pilot run's data size (the tokens column), or None without that axis."""
+    frame = getattr(data, "frame", None)
+    if frame is None or "tokens" not in frame.columns:
+        return None
+    sizes = frame["tokens"].to_numpy(dtype=float)
+    sizes = sizes[np.isfinite(sizes)]
+    return float(sizes.max()) if sizes.size else None
+
+
+def _check_plan_data(model, cost, plan: dict, largest, where: str) -> None:
+    """A plan on a data axis adds data: it may not be smaller than the largest pilot run."""
+    on_data_axis = getattr(model, "x", None) == "tokens" or cost.prices_data
+    tokens = plan.get("tokens")
+    if not on_data_axis or largest is None or tokens is None or tokens >= largest:
+        return
+    raise ConfigError(
+        f"{where}.tokens = {tokens:g} is below the largest pilot run ({largest:g} in the data's "
+        "tokens column); a plan adds data to what the pilot already has, so give tokens >= "
+        f"{largest:g} (or remove the plan)"
+    )
 
 
 def preflight_review(config: ReviewConfig) -> ReviewInputs:
@@ -119,12 +168,17 @@ def preflight_review(config: ReviewConfig) -> ReviewInputs:
     for i, plan in enumerate(plans, start=1):
         _check_plan_axes(model, plan, f"[[plans]] #{i}")
     if config.pilot:
-        scales = {k: v for k, v in config.pilot.items() if k != "cost_usd"}
+        scales = {k: v for k, v in config.pilot.items() if k != "cost"}
         _check_axes(model, scales, "[pilot]")
     return ReviewInputs(data, model, plans)
 
 
 def _check_plan_axes(model, plan, where: str) -> None:
+    if model.law == "chinchilla" and plan.data_only:
+        raise ConfigError(
+            f"{where} gives only tokens; law 'chinchilla' forecasts on params and tokens, so give "
+            "params too, or fit the data axis alone ([model] law = 'power', x = 'tokens')"
+        )
     if model.law == "chinchilla" or model.x == "compute":
         return  # (params, tokens) or compute: every plan has its FLOPs
     if getattr(plan, model.x) is None:

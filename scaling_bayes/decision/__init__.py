@@ -11,11 +11,14 @@ Every result derives from :class:`~scaling_bayes.decision.results.DecisionResult
 ``.table``, ``.text`` and ``plot_data()``. Conventions, stated in every result and text:
 ROI = (V - C) / C with break-even 0; net benefit NB = V - C; VaR and CVaR are money lost
 (positive); every probability comes with its Monte Carlo standard error sqrt(p (1 - p) / ESS).
-Definitions follow FACTS.md.
+Sources of the definitions: EVPI, Raiffa and Schlaifer (1961), *Applied Statistical Decision
+Theory*; VaR and CVaR, Rockafellar and Uryasev (2000), "Optimization of conditional
+value-at-risk", Journal of Risk 2(3); effective sample size, Vehtari et al. (2021), "Rank-
+normalization, folding, and localization: an improved R-hat" (arXiv:1903.08008).
 """
 
 from .assess import RiskResult, assess_roi
-from .cost import DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, GPUSpec, training_flops
+from .cost import COST_COMPONENTS, DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, GPUSpec, training_flops
 from .inputs import describe_input, input_quantile
 from .inverse import TargetBudget, compute_for_target
 from .joint import check_workload, joint_dataset
@@ -35,14 +38,24 @@ from .metrics import (
 from .plan import Investment, plans_from_budgets
 from .results import AcceptabilityCurve, DecisionResult, EVPIResult, TornadoResult
 from .sensitivity import TORNADO_METRICS, tornado
-from .value import CallableValue, LinearValue, TargetValue, ValueModel, annuity_factor
+from .value import (
+    VALUE_UNITS,
+    CallableValue,
+    LinearValue,
+    TargetValue,
+    ValueModel,
+    annuity_factor,
+    payback_months,
+)
 from .voi import PilotValue, evpi, evsi_pilot
 
 __all__ = [
+    "COST_COMPONENTS",
     "DEFAULTS_AS_OF",
     "DO_NOTHING",
     "GPU_SPECS",
     "TORNADO_METRICS",
+    "VALUE_UNITS",
     "AcceptabilityCurve",
     "CallableValue",
     "ComputeCost",
@@ -76,6 +89,7 @@ __all__ = [
     "joint_dataset",
     "mcse_mean",
     "mcse_quantile",
+    "payback_months",
     "plans_from_budgets",
     "prob_exceeds",
     "roi",

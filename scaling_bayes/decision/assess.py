@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.constants import INTERVAL_PROB
+from .cost import COST_COMPONENTS
 from .inputs import seed_entropy
 from .joint import (
     LossDraws,
@@ -28,9 +29,15 @@ from .metrics import (
     METRIC_COLUMNS,
     PARETO_K_MAX,
     ROI_CONVENTION,
+    check_kpi_target,
+    check_payback_target,
     decision_metrics,
     ess_method,
+    mcse_mean,
     mcse_quantile,
+    pareto_khat,
+    payback_summary,
+    prob_exceeds,
 )
 from .plan import Investment
 from .results import DecisionResult, attach_legacy_attrs
@@ -55,7 +62,12 @@ class RiskResult(DecisionResult):
         The ROI threshold ``t`` (fraction).
     table : pandas.DataFrame
         One row per metric (see :func:`~scaling_bayes.decision.metrics.decision_metrics`) plus
-        ``loss``, ``gpu_hours``, ``energy_mwh`` and ``co2e_t`` (medians with intervals).
+        ``loss``, ``gpu_hours``, ``energy_mwh`` and ``co2e_t`` (medians with intervals); the
+        cost by part ``cost_data``, ``cost_compute``, ``cost_energy``, ``cost_carbon``,
+        ``cost_fixed``, ``cost_integration``, ``cost_running`` (means, summing to
+        ``expected_cost``); ``payback_months`` (median with central interval; inf: not paid
+        back within the horizon), ``p_payback_within_horizon``, ``p_payback_within_target``,
+        ``npv`` (E[V - C]) and ``p_kpi_target_met`` (NaN without the targets).
     text : str
         One paragraph for a memo (written by the report layer).
     draws : PlanDraws
@@ -77,6 +89,10 @@ class RiskResult(DecisionResult):
     random_seed : int or None
     extrapolation_ratio : float
         Plan compute over the largest observed compute (NaN when unknown).
+    payback_target : float or None
+        Payback target in months set in advance.
+    kpi_target : float or None
+        KPI target on the forecast's scale (met when the forecast is at or below it).
     converged : bool
 
     Examples
@@ -106,6 +122,8 @@ class RiskResult(DecisionResult):
     kind: str
     random_seed: int | None
     extrapolation_ratio: float
+    payback_target: float | None = None
+    kpi_target: float | None = None
 
     roi_convention = ROI_CONVENTION
 
@@ -139,6 +157,8 @@ def assess_roi(
     kind: str = "predictive",
     interval_prob: float = INTERVAL_PROB,
     var_level: float = 0.95,
+    payback_target: float | None = None,
+    kpi_target: float | None = None,
 ) -> RiskResult:
     """Probability that an investment pays off, and every decision metric around it.
 
@@ -160,6 +180,10 @@ def assess_roi(
         Mass of the central intervals (default 0.90).
     var_level : float
         Level of VaR and CVaR (default 0.95).
+    payback_target : float, optional
+        Payback target in months, set in advance (adds ``p_payback_within_target``).
+    kpi_target : float, optional
+        KPI to reach on the forecast's scale (adds ``p_kpi_target_met`` = P(loss <= target)).
 
     Returns
     -------
@@ -188,6 +212,8 @@ def assess_roi(
     """
     plan = check_plans(plan)[0]
     threshold = check_threshold(threshold)
+    payback_target = check_payback_target(payback_target)
+    kpi_target = check_kpi_target(kpi_target)
     entropy = seed_entropy(random_seed)
     losses = resolve_losses(source, [plan], entropy=entropy, kind=kind)
     check_reference_losses([plan], losses)
@@ -200,6 +226,8 @@ def assess_roi(
         interval_prob=interval_prob,
         var_level=var_level,
         random_seed=random_seed,
+        payback_target=payback_target,
+        kpi_target=kpi_target,
     )
 
 
@@ -212,6 +240,8 @@ def risk_from_draws(
     interval_prob: float = INTERVAL_PROB,
     var_level: float = 0.95,
     random_seed: int | None = None,
+    payback_target: float | None = None,
+    kpi_target: float | None = None,
 ) -> RiskResult:
     """The :class:`RiskResult` of joint draws already made (no new draws, no forecast).
 
@@ -232,6 +262,8 @@ def risk_from_draws(
     interval_prob, var_level : float
     random_seed : int, optional
         The seed the caller gave, recorded on the result.
+    payback_target, kpi_target : float, optional
+        Targets set in advance (already checked).
 
     Returns
     -------
@@ -247,7 +279,13 @@ def risk_from_draws(
         var_level=var_level,
         currency=plan.currency,
     )
-    table = pd.concat([table, _median_rows(draws, losses, interval_prob)])
+    table = pd.concat(
+        [
+            table,
+            _median_rows(draws, losses, interval_prob),
+            _kpi_rows(draws, losses, interval_prob, payback_target, kpi_target),
+        ]
+    )
     # medians are not expectations: no Pareto k, never flagged
     table["unreliable"] = table["pareto_k"] > PARETO_K_MAX
     scale = losses.scales.iloc[0]
@@ -267,6 +305,8 @@ def risk_from_draws(
         kind=losses.kind,
         random_seed=random_seed,
         extrapolation_ratio=float(scale["extrapolation_ratio"]),
+        payback_target=payback_target,
+        kpi_target=kpi_target,
         converged=losses.converged,
     )
     attach_legacy_attrs(
@@ -298,3 +338,107 @@ def _median_rows(draws: PlanDraws, losses: LossDraws, interval_prob: float) -> p
             (key, mid, se, lo, hi, unit, "median", f"{what}; bounds: central {pct} interval")
         )
     return pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
+
+
+def _kpi_rows(draws: PlanDraws, losses: LossDraws, interval_prob, payback_target, kpi_target):
+    """Cost by part, payback period, NPV and the KPI target as rows of the metric table."""
+    chains = losses.n_chains
+    tail = (1 - interval_prob) / 2
+    pct = f"{round(interval_prob * 100)}%"
+    cur = draws.plan.currency
+    rows = []
+    for part in COST_COMPONENTS:
+        x = draws.breakdown.get(part, np.zeros(draws.loss.size))
+        lo, hi = np.quantile(x, [tail, 1 - tail])
+        se = mcse_mean(x, chains) if np.ptp(x) > 0 else 0.0
+        rows.append(
+            (
+                f"cost_{part}",
+                x.mean(),
+                se,
+                lo,
+                hi,
+                cur,
+                "mean",
+                f"E[{part} cost] (the parts sum to the expected cost); bounds: central {pct} "
+                "interval",
+            )
+        )
+    pay = payback_summary(
+        draws.payback, target=payback_target, n_chains=chains, interval_prob=interval_prob
+    )
+    rows.append(
+        (
+            "payback_months",
+            pay["median"],
+            np.nan,
+            pay["lower"],
+            pay["upper"],
+            "months",
+            "median",
+            "months until cumulative discounted value less running costs exceeds the one-off "
+            f"cost (inf: not within the horizon); bounds: central {pct} interval",
+        )
+    )
+    rows.append(
+        (
+            "p_payback_within_horizon",
+            pay["p_within_horizon"],
+            pay["p_within_horizon_mc_se"],
+            np.nan,
+            np.nan,
+            "probability",
+            "share of draws",
+            "P(payback within the value horizon)",
+        )
+    )
+    target = "no target" if payback_target is None else f"{payback_target:g} months"
+    rows.append(
+        (
+            "p_payback_within_target",
+            pay["p_within_target"],
+            pay["p_within_target_mc_se"],
+            np.nan,
+            np.nan,
+            "probability",
+            "share of draws",
+            f"P(payback <= target) with target {target}",
+        )
+    )
+    nb = draws.net_benefit
+    lo, hi = np.quantile(nb, [tail, 1 - tail])
+    rows.append(
+        (
+            "npv",
+            nb.mean(),
+            mcse_mean(nb, chains),
+            lo,
+            hi,
+            cur,
+            "mean",
+            "net present value E[V - C], value and running costs discounted (= expected net "
+            f"benefit); bounds: central {pct} interval",
+        )
+    )
+    if kpi_target is None:
+        p, se = np.nan, np.nan
+    else:
+        p, se, _ = prob_exceeds((draws.loss <= kpi_target).astype(float), 0.5, chains)
+    kpi = "no target" if kpi_target is None else f"{kpi_target:g}"
+    rows.append(
+        (
+            "p_kpi_target_met",
+            p,
+            se,
+            np.nan,
+            np.nan,
+            "probability",
+            "share of draws",
+            f"P(forecast <= KPI target) with target {kpi}",
+        )
+    )
+    out = pd.DataFrame(rows, columns=list(METRIC_COLUMNS)).set_index("metric")
+    out["pareto_k"] = np.nan
+    # NPV is the expected net benefit: flagged on the same heavy tail
+    out.loc["npv", "pareto_k"] = pareto_khat(nb)
+    return out

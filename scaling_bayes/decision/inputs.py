@@ -28,7 +28,9 @@ from scipy import stats
 from ..core.exceptions import DataError, InputWarning
 
 __all__ = [
+    "ISO_4217",
     "Bounds",
+    "check_currency",
     "check_input",
     "describe_input",
     "input_quantile",
@@ -37,6 +39,196 @@ __all__ = [
     "sample_inputs",
     "seed_entropy",
 ]
+
+#: Active ISO 4217 currency codes (ISO 4217 list one, as published by the maintenance agency
+#: SIX Group, https://www.six-group.com/en/products-services/financial-information/data-standards.html,
+#: 2024 edition; historic codes such as DEM or FRF are not accepted for new amounts).
+ISO_4217 = frozenset(
+    (
+        "AED",
+        "AFN",
+        "ALL",
+        "AMD",
+        "ANG",
+        "AOA",
+        "ARS",
+        "AUD",
+        "AWG",
+        "AZN",
+        "BAM",
+        "BBD",
+        "BDT",
+        "BGN",
+        "BHD",
+        "BIF",
+        "BMD",
+        "BND",
+        "BOB",
+        "BOV",
+        "BRL",
+        "BSD",
+        "BTN",
+        "BWP",
+        "BYN",
+        "BZD",
+        "CAD",
+        "CDF",
+        "CHE",
+        "CHF",
+        "CHW",
+        "CLF",
+        "CLP",
+        "CNY",
+        "COP",
+        "COU",
+        "CRC",
+        "CUC",
+        "CUP",
+        "CVE",
+        "CZK",
+        "DJF",
+        "DKK",
+        "DOP",
+        "DZD",
+        "EGP",
+        "ERN",
+        "ETB",
+        "EUR",
+        "FJD",
+        "FKP",
+        "GBP",
+        "GEL",
+        "GHS",
+        "GIP",
+        "GMD",
+        "GNF",
+        "GTQ",
+        "GYD",
+        "HKD",
+        "HNL",
+        "HTG",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "IQD",
+        "IRR",
+        "ISK",
+        "JMD",
+        "JOD",
+        "JPY",
+        "KES",
+        "KGS",
+        "KHR",
+        "KMF",
+        "KPW",
+        "KRW",
+        "KWD",
+        "KYD",
+        "KZT",
+        "LAK",
+        "LBP",
+        "LKR",
+        "LRD",
+        "LSL",
+        "LYD",
+        "MAD",
+        "MDL",
+        "MGA",
+        "MKD",
+        "MMK",
+        "MNT",
+        "MOP",
+        "MRU",
+        "MUR",
+        "MVR",
+        "MWK",
+        "MXN",
+        "MXV",
+        "MYR",
+        "MZN",
+        "NAD",
+        "NGN",
+        "NIO",
+        "NOK",
+        "NPR",
+        "NZD",
+        "OMR",
+        "PAB",
+        "PEN",
+        "PGK",
+        "PHP",
+        "PKR",
+        "PLN",
+        "PYG",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "RWF",
+        "SAR",
+        "SBD",
+        "SCR",
+        "SDG",
+        "SEK",
+        "SGD",
+        "SHP",
+        "SLE",
+        "SLL",
+        "SOS",
+        "SRD",
+        "SSP",
+        "STN",
+        "SVC",
+        "SYP",
+        "SZL",
+        "THB",
+        "TJS",
+        "TMT",
+        "TND",
+        "TOP",
+        "TRY",
+        "TTD",
+        "TWD",
+        "TZS",
+        "UAH",
+        "UGX",
+        "USD",
+        "USN",
+        "UYI",
+        "UYU",
+        "UYW",
+        "UZS",
+        "VED",
+        "VES",
+        "VND",
+        "VUV",
+        "WST",
+        "XAF",
+        "XAG",
+        "XAU",
+        "XBA",
+        "XBB",
+        "XBC",
+        "XBD",
+        "XCD",
+        "XCG",
+        "XDR",
+        "XOF",
+        "XPD",
+        "XPF",
+        "XPT",
+        "XSU",
+        "XTS",
+        "XUA",
+        "XXX",
+        "YER",
+        "ZAR",
+        "ZMW",
+        "ZWG",
+        "ZWL",
+    )
+)
 
 #: Uniforms are kept inside (EPS, 1 - EPS) so that ``ppf`` never returns the edge of an
 #: unbounded support (an infinite price).
@@ -88,6 +280,35 @@ def positive_number(name: str, value, what: str = "number") -> float:
     if not np.isfinite(number) or number <= 0:
         raise DataError(f"{name} must be positive and finite ({what}); got {value!r}")
     return number
+
+
+def check_currency(code, where: str = "currency", *, error=DataError) -> str:
+    """``code`` if it is an active ISO 4217 currency code, else ``error`` naming ``where``.
+
+    Examples
+    --------
+    >>> check_currency("JPY")
+    'JPY'
+    >>> check_currency("YEN")
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.DataError: currency must be an ISO 4217 code such as 'JPY', \
+'USD' or 'EUR'; got 'YEN' (the yen is 'JPY')
+    """
+    if not isinstance(code, str) or code not in ISO_4217:
+        hint = ""
+        if isinstance(code, str) and code.upper() in ISO_4217:
+            hint = f" (codes are upper case: {code.upper()!r})"
+        elif isinstance(code, str) and code.strip().upper() in _CURRENCY_NAMES:
+            hint = f" (the {code.strip().lower()} is {_CURRENCY_NAMES[code.strip().upper()]!r})"
+        raise error(
+            f"{where} must be an ISO 4217 code such as 'JPY', 'USD' or 'EUR'; got {code!r}{hint}"
+        )
+    return code
+
+
+#: Common names written where a code belongs, for the hint in :func:`check_currency`.
+_CURRENCY_NAMES = {"YEN": "JPY", "EURO": "EUR", "DOLLAR": "USD", "POUND": "GBP", "YUAN": "CNY"}
 
 
 def is_distribution(value) -> bool:

@@ -10,7 +10,9 @@ differences between plans are computed within each joint draw.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,8 +20,10 @@ import xarray as xr
 
 from ..core.exceptions import ConfigError, DataError, InputWarning
 from ..core.forecast import Forecast
+from .cost import COST_COMPONENTS
 from .inputs import child_seed, sample_inputs
 from .plan import Investment
+from .value import payback_months
 
 __all__ = [
     "LossDraws",
@@ -53,7 +57,13 @@ class LossDraws:
 
 @dataclass(frozen=True)
 class PlanDraws:
-    """Joint draws of one plan: loss, sampled inputs, value, cost and footprint."""
+    """Joint draws of one plan: loss, sampled inputs, value, cost and footprint.
+
+    ``breakdown`` holds the cost's parts (:data:`~scaling_bayes.decision.cost.COST_COMPONENTS`:
+    data, compute, energy, carbon, fixed, integration, running), which sum to ``cost`` draw by
+    draw; ``value_per_year`` and ``running_per_year`` are None and zero for a present-value
+    model. ``payback`` gives the months until the plan pays back.
+    """
 
     plan: Investment
     loss: np.ndarray
@@ -61,6 +71,29 @@ class PlanDraws:
     value: np.ndarray
     cost: np.ndarray
     footprint: dict = field(default_factory=dict)
+    breakdown: dict = field(default_factory=dict)
+    value_per_year: np.ndarray | None = None
+    running_per_year: np.ndarray | None = None
+
+    @property
+    def upfront(self) -> np.ndarray:
+        """One-off cost per draw: the cost without the discounted running costs."""
+        running = self.breakdown.get("running")
+        return self.cost if running is None else self.cost - running
+
+    @property
+    def payback(self) -> np.ndarray:
+        """Months until the plan pays back, per draw (inf: not within the horizon; NaN: no
+        value per year to pay back from). See :func:`~scaling_bayes.decision.payback_months`."""
+        if self.value_per_year is None:
+            return np.full(self.loss.size, np.nan)
+        running = 0.0 if self.running_per_year is None else self.running_per_year
+        return payback_months(
+            self.upfront,
+            self.value_per_year - running,
+            self.inputs["value.discount_rate"],
+            self.inputs["value.horizon_years"],
+        )
 
     @property
     def net_benefit(self) -> np.ndarray:
@@ -80,8 +113,10 @@ class PlanDraws:
             **self.footprint,
             "value": self.value,
             "cost": self.cost,
+            **{f"cost_{k}": v for k, v in self.breakdown.items()},
             "net_benefit": self.net_benefit,
             "roi": self.roi,
+            "payback_months": self.payback,
         }
         return pd.DataFrame(data)
 
@@ -99,7 +134,10 @@ JOINT_VARIABLES = {
 def joint_dataset(draws: list[PlanDraws], n_chains: int | None) -> xr.Dataset:
     """Joint draws of several plans as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``.
 
-    Variables ``loss``, ``cost``, ``value``, ``net_benefit`` and ``roi``; draw ``i`` of every
+    Variables ``loss``, ``cost``, ``value``, ``net_benefit`` and ``roi``; the cost's parts
+    ``cost_data``, ``cost_compute``, ``cost_energy``, ``cost_carbon``, ``cost_fixed``,
+    ``cost_integration`` and ``cost_running``, which sum to ``cost``; and ``payback_months``
+    (inf: not paid back within the horizon; NaN: a present-value model). Draw ``i`` of every
     plan shares one posterior draw and one draw of every business input. Independent draws
     (``n_chains=None``) are one chain. ArviZ reads it directly: ``arviz.ess(ds, method="mean")``
     gives the effective sample size of every variable and plan.
@@ -123,8 +161,17 @@ def joint_dataset(draws: list[PlanDraws], n_chains: int | None) -> xr.Dataset:
     names = [d.plan.label for d in draws]
     currency = draws[0].plan.currency
     data = {}
-    for var, unit in JOINT_VARIABLES.items():
-        stacked = np.stack([np.asarray(getattr(d, var), dtype=float) for d in draws], axis=-1)
+    series: dict[str, tuple[str | None, Callable[..., Any]]] = {
+        var: (unit, lambda d, v=var: getattr(d, v)) for var, unit in JOINT_VARIABLES.items()
+    }
+    for part in COST_COMPONENTS:
+        series[f"cost_{part}"] = (None, lambda d, k=part: _part(d, k))
+    series["payback_months"] = (
+        "months (inf: not paid back within the horizon)",
+        lambda d: d.payback,
+    )
+    for var, (unit, get) in series.items():
+        stacked = np.stack([np.asarray(get(d), dtype=float) for d in draws], axis=-1)
         data[var] = xr.DataArray(
             stacked.reshape(chains, n // chains, len(draws)),
             dims=("chain", "draw", "plan"),
@@ -137,22 +184,58 @@ def joint_dataset(draws: list[PlanDraws], n_chains: int | None) -> xr.Dataset:
     )
 
 
+def _part(d: PlanDraws, part: str) -> np.ndarray:
+    out = d.breakdown.get(part)
+    return np.zeros(d.loss.size) if out is None else out
+
+
 def simulate_plan(plan: Investment, loss: np.ndarray, entropy: int, *, fixed=None) -> PlanDraws:
-    """Sample the plan's inputs jointly with ``loss``; evaluate its cost and value."""
+    """Sample the plan's inputs jointly with ``loss``; evaluate its cost and value.
+
+    Cost = the cost model's one-off parts (data, compute, energy, carbon, fixed) + the plan's
+    integration + its running costs per year times the value model's annuity factor (the same
+    horizon and discount rate as the value).
+    """
     loss = np.asarray(loss, dtype=float)
-    draws = sample_inputs(plan.input_specs(), loss.size, entropy, fixed=fixed)
+    n = loss.size
+    draws = sample_inputs(plan.input_specs(), n, entropy, fixed=fixed)
     cost_in = {k.split(".", 1)[1]: v for k, v in draws.items() if k.startswith("cost.")}
     value_in = {k.split(".", 1)[1]: v for k, v in draws.items() if k.startswith("value.")}
-    footprint = plan.cost.evaluate(plan.flops, cost_in)
+    footprint = plan.cost.evaluate(plan.flops, cost_in, data_size=plan.tokens)
     cost = footprint.pop("cost")
+    running_year = footprint.pop("running_per_year")
+    if plan.running_per_year is not None:
+        running_year = draws.get("plan.running_per_year", np.zeros(n))
+    factor = plan.value.factor(value_in, n)
+    breakdown = {part: footprint.pop(f"cost_{part}", np.zeros(n)) for part in COST_COMPONENTS}
+    # added only when present: plans without them cost what they cost in earlier releases
+    if plan.has_integration:
+        breakdown["integration"] = draws["plan.integration"]
+        cost = cost + breakdown["integration"]
+    if plan.has_running:
+        breakdown["running"] = running_year * factor
+        cost = cost + breakdown["running"]
+    else:
+        running_year = np.zeros(n)
     if (cost <= 0).any():
         raise DataError(
             f"plan {plan.label!r}: {int((cost <= 0).sum())} cost draws are not positive, so ROI "
             "= (V - C) / C is undefined; give a positive price or fixed cost"
         )
-    value = plan.value.evaluate(loss, value_in)
+    # value = value per year x annuity factor, as ValueModel.evaluate computes it
+    yearly = plan.value.yearly_or_present(loss, value_in)
+    value = yearly * factor
+    per_year = yearly if plan.value.horizon_years is not None else None
     return PlanDraws(
-        plan=plan, loss=loss, inputs=draws, value=value, cost=cost, footprint=footprint
+        plan=plan,
+        loss=loss,
+        inputs=draws,
+        value=value,
+        cost=cost,
+        footprint=footprint,
+        breakdown=breakdown,
+        value_per_year=per_year,
+        running_per_year=running_year,
     )
 
 
@@ -224,6 +307,13 @@ def _predict_calls(model, plans) -> list[tuple[list[int], dict]]:
                 )
             values.append(value)
         return [(list(range(len(plans))), {axis: values})]
+    for plan in plans:
+        if plan.data_only:
+            raise DataError(
+                f"plan {plan.label!r} gives only tokens= (a data size) but the model's law "
+                f"{getattr(model, 'law', '?')!r} forecasts on params and tokens; fit a law on the "
+                "data axis (law='power', x='tokens') or give the plan params="
+            )
     explicit = [i for i, p in enumerate(plans) if not p.compute_optimal]
     optimal = [i for i, p in enumerate(plans) if p.compute_optimal]
     return [
@@ -306,7 +396,7 @@ def _from_arrays(source, plans, kind) -> LossDraws:
         raise DataError(
             f"loss draws must be positive and finite; {int(bad.sum())} of {arr.size} are not"
         )
-    rows = [{} for _ in plans]
+    rows: list[dict[str, Any]] = [{} for _ in plans]
     return LossDraws(
         loss=arr,
         n_chains=None,
@@ -481,7 +571,7 @@ def check_reference_losses(plans, losses: LossDraws) -> None:
     With a fitted model the reference is compared with the posterior of the irreducible loss E;
     with plain draws, a warning is issued only when no plan has any draw below its reference.
     """
-    refs = {}
+    refs: dict[tuple[str, float], list[int]] = {}
     for j, plan in enumerate(plans):
         ref = plan.value.reference_loss
         if ref is not None:

@@ -23,6 +23,7 @@ import pandas as pd
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
 from .assess import RiskResult, risk_from_draws
+from .cost import COST_COMPONENTS
 from .inputs import seed_entropy
 from .joint import (
     LossDraws,
@@ -38,11 +39,14 @@ from .joint import (
 from .metrics import (
     PARETO_K_MAX,
     ROI_CONVENTION,
+    check_kpi_target,
+    check_payback_target,
     effective_sample_size,
     ess_method,
     evpi_from_draws,
     mcse_mean,
     pareto_khat,
+    payback_summary,
     prob_exceeds,
 )
 from .plan import Investment
@@ -93,6 +97,13 @@ class ScaleLadder(DecisionResult):
         Expected value of perfect information of the choice, and its Monte Carlo error.
     evpi_pareto_k : float
         Pareto k-hat of the regret draws behind the EVPI (above 0.7: unreliable).
+    payback_target : float or None
+        Payback target in months set in advance (``p_payback_within_target`` is against it).
+    kpi_target : float or None
+        KPI target on the forecast's scale (``p_kpi_target_met`` = P(loss <= target)).
+    horizon_months : float
+        Months the value is earned (median over draws; NaN for a present-value model):
+        payback beyond it is censored (inf).
     converged : bool
 
     Examples
@@ -125,6 +136,9 @@ class ScaleLadder(DecisionResult):
     evpi: float = float("nan")
     evpi_mc_se: float = float("nan")
     evpi_pareto_k: float = float("nan")
+    payback_target: float | None = None
+    kpi_target: float | None = None
+    horizon_months: float = float("nan")
 
     @property
     def heavy_tailed(self) -> bool:
@@ -182,7 +196,90 @@ class ScaleLadder(DecisionResult):
             threshold=self.threshold,
             entropy=self.entropy,
             interval_prob=self.interval_prob,
+            payback_target=self.payback_target,
+            kpi_target=self.kpi_target,
         )
+
+    def cost_breakdown(self) -> pd.DataFrame:
+        """The cost of each plan by part: the numbers behind a stacked cost bar.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Long format, one row per plan and part of
+            :data:`~scaling_bayes.decision.cost.COST_COMPONENTS` (in the table's order):
+            ``plan``, ``component``, ``mean`` (the means sum to the plan's ``expected_cost``),
+            ``median``, ``lower``, ``upper`` (central interval), ``share`` (of the expected
+            cost) and ``currency``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scaling_bayes.decision import ComputeCost, Investment, LinearValue
+        >>> value = LinearValue(baseline_loss=2.6, usd_per_loss_unit=1e6)
+        >>> cost = ComputeCost(mfu=0.4, fixed_usd=5e4)
+        >>> plans = [Investment(params=n, tokens=20 * n, value=value, cost=cost)
+        ...          for n in (1e9, 3e9)]
+        >>> loss = np.random.default_rng(0).normal([2.45, 2.35], 0.03, (1000, 2))
+        >>> ladder = compare_scales(loss, plans, random_seed=0)
+        >>> totals = ladder.cost_breakdown().groupby("plan", sort=False)["mean"].sum()
+        >>> bool(np.allclose(totals.to_numpy(), ladder.table["expected_cost"]))
+        True
+        """
+        tail = (1 - self.interval_prob) / 2
+        rows = []
+        for d in self.draws:
+            total = d.cost.mean()
+            for part in COST_COMPONENTS:
+                x = d.breakdown.get(part, np.zeros(d.loss.size))
+                lo, mid, hi = np.quantile(x, [tail, 0.5, 1 - tail])
+                rows.append(
+                    {
+                        "plan": d.plan.label,
+                        "component": part,
+                        "mean": float(x.mean()),
+                        "median": float(mid),
+                        "lower": float(lo),
+                        "upper": float(hi),
+                        "share": float(x.mean() / total),
+                        "currency": self.currency,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def payback_curve(self, months=None) -> pd.DataFrame:
+        """P(paid back within m months) of each plan: the numbers behind a payback plot.
+
+        Parameters
+        ----------
+        months : array-like, optional
+            Months to evaluate (default 0 to the horizon, monthly).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``plan``, ``months``, ``p_paid_back`` (share of draws whose payback period is at
+            most ``months``; it stays below 1 when some draws never pay back within the
+            horizon). Empty for present-value models (no payback period).
+        """
+        if months is None:
+            end = self.horizon_months if np.isfinite(self.horizon_months) else 0.0
+            months = np.arange(0.0, np.ceil(end) + 1.0)
+        months = np.atleast_1d(np.asarray(months, dtype=float))
+        if months.ndim != 1 or not np.isfinite(months).all() or (months < 0).any():
+            raise DataError("months must be a 1-d list of non-negative numbers of months")
+        frames = []
+        for d in self.draws:
+            m = np.sort(d.payback)
+            if np.isnan(m).all():
+                continue
+            share = np.searchsorted(m, months, side="right") / m.size
+            frames.append(
+                pd.DataFrame({"plan": d.plan.label, "months": months, "p_paid_back": share})
+            )
+        if not frames:
+            return pd.DataFrame(columns=["plan", "months", "p_paid_back"])
+        return pd.concat(frames, ignore_index=True)
 
     @classmethod
     def from_risk(cls, risk: RiskResult, *, include_do_nothing: bool = True) -> ScaleLadder:
@@ -211,6 +308,8 @@ class ScaleLadder(DecisionResult):
             entropy=risk.entropy,
             interval_prob=risk.interval_prob,
             include_do_nothing=include_do_nothing,
+            payback_target=risk.payback_target,
+            kpi_target=risk.kpi_target,
         )
 
     def _row(self, plan) -> int:
@@ -251,6 +350,8 @@ def compare_scales(
     interval_prob: float = INTERVAL_PROB,
     include_do_nothing: bool = True,
     max_bytes: float | None = None,
+    payback_target: float | None = None,
+    kpi_target: float | None = None,
 ) -> ScaleLadder:
     """Compare candidate plans on the same joint draws: one row per plan.
 
@@ -274,6 +375,11 @@ def compare_scales(
     max_bytes : float, optional
         Memory limit of the comparison (default 4 GB); more plans x draws than fit are refused
         before any forecast is made (see :func:`~scaling_bayes.decision.check_workload`).
+    payback_target : float, optional
+        Payback target in months, set in advance: adds ``p_payback_within_target``.
+    kpi_target : float, optional
+        KPI the plan must reach, on the forecast's scale (a loss or error rate: reached when
+        the forecast is at or below it): adds ``p_kpi_target_met``.
 
     Returns
     -------
@@ -287,8 +393,18 @@ def compare_scales(
         ``p_step_pays`` (P(NB_i > NB_{i-1})), ``stop_point``, ``gpu_hours``, ``energy_mwh``,
         ``co2e_t`` (medians), ``expected_net_benefit_pareto_k``, ``expected_roi_pareto_k``
         (Pareto k-hat of the draws behind each expectation) and ``heavy_tailed`` (some
-        expectation of the plan has k-hat above 0.7 and is not reliable). Fields: ``best``,
-        ``stop_point``, ``evpi``, ``evpi_mc_se``, ``p_best_do_nothing`` and the conventions.
+        expectation of the plan has k-hat above 0.7 and is not reliable); the cost by part,
+        ``expected_cost_data``, ``_compute``, ``_energy``, ``_carbon``, ``_fixed``,
+        ``_integration``, ``_running`` (means; they sum to ``expected_cost``); the payback
+        period in months ``payback_months_median``, ``_lower``, ``_upper`` (central interval;
+        inf: not paid back within the horizon; NaN for a present-value model),
+        ``p_payback_within_target`` (+ ``_mc_se``; NaN without a target),
+        ``p_payback_within_horizon``, ``npv`` (E[V - C] with value and running costs
+        discounted: the expected net benefit) and ``p_kpi_target_met`` (+ ``_mc_se``; NaN
+        without a KPI target). Fields: ``best``, ``stop_point``, ``evpi``, ``evpi_mc_se``,
+        ``p_best_do_nothing``, ``payback_target``, ``kpi_target``, ``horizon_months`` and the
+        conventions. :meth:`ScaleLadder.cost_breakdown` and :meth:`ScaleLadder.payback_curve`
+        give the numbers behind a cost bar and a payback plot.
 
     Examples
     --------
@@ -305,6 +421,8 @@ def compare_scales(
     """
     plans = check_plans(plans)
     threshold = check_threshold(threshold)
+    payback_target = check_payback_target(payback_target)
+    kpi_target = check_kpi_target(kpi_target)
     if not isinstance(include_do_nothing, bool):
         raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
     n_draws = draw_count(source)
@@ -321,11 +439,21 @@ def compare_scales(
         entropy=entropy,
         interval_prob=interval_prob,
         include_do_nothing=include_do_nothing,
+        payback_target=payback_target,
+        kpi_target=kpi_target,
     )
 
 
 def _ladder_from_draws(
-    draws, losses, *, threshold, entropy, interval_prob, include_do_nothing
+    draws,
+    losses,
+    *,
+    threshold,
+    entropy,
+    interval_prob,
+    include_do_nothing,
+    payback_target=None,
+    kpi_target=None,
 ) -> ScaleLadder:
     """The ladder of joint draws already made (``draws[j]`` from ``losses.loss[:, j]``)."""
     order = np.argsort([d.cost.mean() for d in draws], kind="stable")
@@ -333,6 +461,13 @@ def _ladder_from_draws(
     scales = losses.scales.iloc[order].reset_index(drop=True)
     table, fields = _ladder_table(
         draws, scales, losses, threshold, interval_prob, include_do_nothing
+    )
+    extra = _kpi_columns(draws, losses.n_chains, interval_prob, payback_target, kpi_target)
+    table = pd.concat([table, extra], axis=1)
+    fields.update(
+        payback_target=payback_target,
+        kpi_target=kpi_target,
+        horizon_months=horizon_months(draws[0]),
     )
     common = dict(
         table=table,
@@ -361,6 +496,41 @@ def _ladder_from_draws(
         },
     )
     return ladder
+
+
+def horizon_months(d) -> float:
+    """Months the plan's value is earned (median over draws; NaN for a present value)."""
+    years = d.inputs.get("value.horizon_years")
+    return float("nan") if years is None else float(np.median(years) * 12.0)
+
+
+def _kpi_columns(draws, chains, interval_prob, payback_target, kpi_target) -> pd.DataFrame:
+    """Cost by part, payback period, NPV and the KPI target, one row per plan."""
+    rows = []
+    for d in draws:
+        row = {
+            f"expected_cost_{part}": float(d.breakdown.get(part, np.zeros(1)).mean())
+            for part in COST_COMPONENTS
+        }
+        pay = payback_summary(
+            d.payback, target=payback_target, n_chains=chains, interval_prob=interval_prob
+        )
+        row.update(
+            payback_months_median=pay["median"],
+            payback_months_lower=pay["lower"],
+            payback_months_upper=pay["upper"],
+            p_payback_within_target=pay["p_within_target"],
+            p_payback_within_target_mc_se=pay["p_within_target_mc_se"],
+            p_payback_within_horizon=pay["p_within_horizon"],
+            npv=float(d.net_benefit.mean()),
+        )
+        if kpi_target is None:
+            p, se = float("nan"), float("nan")
+        else:
+            p, se, _ = prob_exceeds((d.loss <= kpi_target).astype(float), 0.5, chains)
+        row.update(p_kpi_target_met=p, p_kpi_target_met_mc_se=se)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _tail_columns(nb: np.ndarray, d) -> dict:

@@ -1,6 +1,8 @@
 """Decision metrics from joint draws of value V and cost C, with Monte Carlo standard errors.
 
-Definitions and sign conventions (FACTS.md), used in every table and text of the risk module:
+Definitions and sign conventions (EVPI: Raiffa and Schlaifer 1961; VaR and CVaR: Rockafellar and
+Uryasev 2000; ESS: Vehtari et al. 2021, arXiv:1903.08008), used in every table and text of the
+risk module:
 
 * **ROI = (V - C) / C**, break-even at 0. (Some tools call V / C "ROI", break-even 1; here
   V / C appears only as E[V] / E[C], labelled as a ratio, never as an ROI.)
@@ -42,6 +44,7 @@ __all__ = [
     "mcse_mean",
     "mcse_quantile",
     "pareto_khat",
+    "payback_summary",
     "prob_exceeds",
     "roi",
     "value_at_risk",
@@ -202,7 +205,7 @@ def mcse_quantile(x, prob: float, n_chains: int | None = None, *, sorted_x=None)
             return float(az_mcse(chains, method="quantile", prob=prob))
     s = np.sort(x) if sorted_x is None else sorted_x
     n = s.size
-    lo, hi = stats.beta.ppf([0.1586553, 0.8413447], n * prob + 1, n * (1 - prob) + 1)
+    lo, hi = np.atleast_1d(stats.beta.ppf([0.1586553, 0.8413447], n * prob + 1, n * (1 - prob) + 1))
     i1 = int(np.clip(np.floor(lo * n - 1), 0, n - 1))
     i2 = int(np.clip(np.ceil(hi * n - 1), 0, n - 1))
     return float((s[i2] - s[i1]) / 2)
@@ -470,8 +473,8 @@ def evpi_from_draws(net_benefit, n_chains: int | None = None) -> tuple[float, fl
     """EVPI of a choice among options from joint draws of their net benefit.
 
     ``EVPI = E[max_d NB_d] - max_d E[NB_d]``: what removing all uncertainty would be worth
-    before choosing (FACTS.md). The Monte Carlo standard error is that of the mean of the
-    regret ``max_d NB_d - NB_{d*}``, with ``d*`` the option best in expectation.
+    before choosing (Raiffa and Schlaifer 1961). The Monte Carlo standard error is that of the
+    mean of the regret ``max_d NB_d - NB_{d*}``, with ``d*`` the option best in expectation.
 
     Parameters
     ----------
@@ -492,6 +495,86 @@ def evpi_from_draws(net_benefit, n_chains: int | None = None) -> tuple[float, fl
     chosen = int(np.argmax(nb.mean(axis=0)))
     regret = nb.max(axis=1) - nb[:, chosen]
     return float(regret.mean()), mcse_mean(regret, n_chains)
+
+
+def payback_summary(
+    months, *, target=None, n_chains: int | None = None, interval_prob: float = INTERVAL_PROB
+) -> dict:
+    """The payback period's distribution from its draws (months; inf = not within the horizon).
+
+    Quantiles are read off the sorted draws without interpolation (an interval may end at inf:
+    some draws never pay back). ``p_within_target`` is P(payback <= target months) and
+    ``p_within_horizon`` P(payback < inf), each with its Monte Carlo error; all NaN when the
+    draws are NaN (a present-value model has no payback period).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> months = np.r_[np.full(60, 10.0), np.full(30, 30.0), np.full(10, np.inf)]
+    >>> out = payback_summary(months, target=24)
+    >>> out["median"], out["upper"], out["p_within_target"], out["p_within_horizon"]
+    (10.0, inf, 0.6, 0.9)
+    """
+    m = np.asarray(months, dtype=float).reshape(-1)
+    nan = float("nan")
+    keys = ("median", "lower", "upper", "p_within_target", "p_within_target_mc_se")
+    out = dict.fromkeys((*keys, "p_within_horizon", "p_within_horizon_mc_se"), nan)
+    if m.size == 0 or np.isnan(m).all():
+        return out
+    tail = (1.0 - interval_prob) / 2.0
+    lo, mid, hi = np.quantile(m, [tail, 0.5, 1.0 - tail], method="inverted_cdf")
+    out.update(median=float(mid), lower=float(lo), upper=float(hi))
+    p, se, _ = prob_exceeds(np.isfinite(m).astype(float), 0.5, n_chains)
+    out.update(p_within_horizon=p, p_within_horizon_mc_se=se)
+    if target is not None:
+        p, se, _ = prob_exceeds((m <= float(target)).astype(float), 0.5, n_chains)
+        out.update(p_within_target=p, p_within_target_mc_se=se)
+    return out
+
+
+def check_payback_target(payback_target) -> float | None:
+    """A payback target in months: None, or a positive finite number (months are not years).
+
+    Examples
+    --------
+    >>> check_payback_target(24)
+    24.0
+    >>> check_payback_target(0)
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.DataError: payback_target must be a positive number of months \
+(e.g. 24 for two years); got 0
+    """
+    if payback_target is None:
+        return None
+    bad = isinstance(payback_target, bool | str) or np.ndim(payback_target) != 0
+    try:
+        months = float(payback_target) if not bad else float("nan")
+    except (TypeError, ValueError):
+        months = float("nan")
+    if not np.isfinite(months) or months <= 0:
+        raise DataError(
+            "payback_target must be a positive number of months (e.g. 24 for two years); got "
+            f"{payback_target!r}"
+        )
+    return months
+
+
+def check_kpi_target(kpi_target) -> float | None:
+    """A KPI target on the forecast's scale (the loss or metric a plan must reach), or None."""
+    if kpi_target is None:
+        return None
+    bad = isinstance(kpi_target, bool | str) or np.ndim(kpi_target) != 0
+    try:
+        value = float(kpi_target) if not bad else float("nan")
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value):
+        raise DataError(
+            f"kpi_target must be one finite number on the forecast's scale (e.g. 0.05 for an "
+            f"error rate of 5%); got {kpi_target!r}"
+        )
+    return value
 
 
 def ess_method(n_chains: int | None) -> str:

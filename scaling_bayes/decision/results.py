@@ -92,7 +92,7 @@ def attach_legacy_attrs(table: pd.DataFrame, owner: str, values: dict, renamed=N
     ``renamed`` maps an old key to the attribute that replaces it when the names differ.
     """
     # pandas' setter copies into a plain dict; the private slot keeps the warning class.
-    table._attrs = LegacyAttrs(values, owner=owner, renamed=renamed)
+    table._attrs = LegacyAttrs(values, owner=owner, renamed=renamed)  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -141,6 +141,16 @@ class DecisionResult:
 
     def __str__(self) -> str:
         return self.text
+
+    def _repr_html_(self) -> str:
+        """Notebook display: convergence verdict, ``.text`` (when registered) and ``.table``."""
+        from ..core.display import result_html
+
+        try:
+            text = self.text
+        except ScalingBayesError:  # the report layer, which writes the words, is not imported
+            text = None
+        return result_html(self, text=text)
 
 
 def _lookup(registry: dict, result, what: str) -> Callable:

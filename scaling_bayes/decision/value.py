@@ -16,19 +16,37 @@ and discounted at ``discount_rate`` (an ordinary annuity)::
     V = yearly value x (1 - (1 + r)^-H) / r          (x H when r = 0)
 
 while the cost is paid up front. Every output states ROI = (V - C) / C, break-even 0.
+
+Payback: with a value per year, :func:`payback_months` gives the months until the cumulative
+discounted net value (value less running costs, received monthly) exceeds the one-off cost.
+
+Metric units: a value per unit of improvement names its unit. ``unit="percentage point"`` says
+that one unit is 0.01 of an error rate given as a fraction, so JPY 5M per percentage point is not
+read as JPY 5M per 100 percentage points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 
 from ..core.exceptions import DataError
-from .inputs import Bounds, check_input, describe_input, positive_number
+from .inputs import Bounds, check_currency, check_input, describe_input, positive_number
 
-__all__ = ["CallableValue", "LinearValue", "TargetValue", "ValueModel", "annuity_factor"]
+__all__ = [
+    "VALUE_UNITS",
+    "CallableValue",
+    "LinearValue",
+    "TargetValue",
+    "ValueModel",
+    "annuity_factor",
+    "payback_months",
+]
+
+#: Named units of metric improvement and the change of a fraction-valued metric each stands for.
+VALUE_UNITS = {"unit": 1.0, "percentage point": 0.01, "basis point": 1e-4}
 
 _HORIZON = Bounds(0.0, None, unit="years", example="3")
 _RATE = Bounds(-1.0, None, unit="a yearly fraction", example="0.08")
@@ -49,6 +67,59 @@ def annuity_factor(horizon_years, discount_rate) -> np.ndarray:
     small = np.abs(r) < 1e-12
     safe = np.where(small, 1.0, r)
     return np.where(small, h, -np.expm1(-h * np.log1p(safe)) / safe)
+
+
+def payback_months(upfront, net_per_year, discount_rate, horizon_years) -> np.ndarray:
+    """Months until the cumulative discounted net value exceeds the one-off cost, per draw.
+
+    The net value per year ``Y`` (value less running costs) arrives in twelve equal parts at
+    each month's end, discounted at the monthly rate ``i = (1 + r)^(1/12) - 1`` equivalent to
+    the yearly rate ``r``. The discounted value after ``m`` months is
+    ``(Y / 12) (1 - (1 + i)^-m) / i``; it reaches the one-off cost ``C`` at::
+
+        m = -ln(1 - 12 C i / Y) / ln(1 + i)          (m = 12 C / Y when r = 0)
+
+    (fractional months: the crossing within the month, on the same formula). ``inf`` when the
+    plan never pays back (``Y <= 0``, or the discounted stream never reaches ``C``) or pays back
+    only after ``horizon_years`` (censored: the value is not counted beyond the horizon).
+
+    Parameters
+    ----------
+    upfront : array
+        One-off cost per draw (everything but the running costs), > 0.
+    net_per_year : array
+        Value per year less running costs per year, per draw.
+    discount_rate : array or float
+        Yearly discount rate (fraction).
+    horizon_years : array or float
+        Years the value is earned.
+
+    Examples
+    --------
+    >>> payback_months(1.2e6, 1.2e6, 0.0, 3)          # 12 C / Y
+    array(12.)
+    >>> m = payback_months(1.2e6, 1.2e6, 0.10, 3)     # a bit later with discounting
+    >>> bool(12 < m < 13)
+    True
+    >>> payback_months(1e6, 1e5, 0.0, 3)              # 120 months > 36: beyond the horizon
+    array(inf)
+    """
+    c = np.asarray(upfront, float)
+    y = np.asarray(net_per_year, float)
+    r = np.asarray(discount_rate, float)
+    h = np.asarray(horizon_years, float)
+    monthly = y / 12.0
+    i = np.expm1(np.log1p(r) / 12.0)
+    small = np.abs(i) < 1e-12
+    safe_i = np.where(small, 1.0, i)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        undiscounted = c / monthly
+        share = 1.0 - c * safe_i / monthly
+        discounted = -np.log(share) / np.log1p(safe_i)
+        months = np.where(small, undiscounted, discounted)
+        never = (monthly <= 0) | (~small & (share <= 0)) | ~np.isfinite(months)
+    months = np.where(never, np.inf, months)
+    return np.where(months > 12.0 * h, np.inf, months)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -84,10 +155,7 @@ class ValueModel:
                 "discount_rate needs horizon_years: give the value per year and the number of "
                 "years it is earned (e.g. horizon_years=3, discount_rate=0.08)"
             )
-        if not isinstance(self.currency, str) or not self.currency:
-            raise DataError(
-                f"currency must be a non-empty string such as 'USD'; got {self.currency!r}"
-            )
+        check_currency(self.currency)
 
     # ------------------------------------------------------------------ interface
     def input_specs(self) -> dict[str, tuple[object, Bounds]]:
@@ -120,6 +188,12 @@ class ValueModel:
         loss = np.asarray(loss, float)
         value = self.yearly_or_present(loss, draws) * self.factor(draws, loss.size)
         return value
+
+    def per_year(self, loss, draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Value per year per joint draw (None for a present-value model: no payback)."""
+        if self.horizon_years is None:
+            return None
+        return self.yearly_or_present(np.asarray(loss, float), draws)
 
     def yearly_or_present(self, loss: np.ndarray, draws) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
@@ -156,9 +230,17 @@ class LinearValue(ValueModel):
     baseline_loss : float
         Loss of the model in use today (same units as the forecast).
     usd_per_loss_unit : number or distribution
-        Money per unit of loss reduction (per year with ``horizon_years``); positive.
+        Money (in ``currency``) per unit of loss reduction (per year with ``horizon_years``);
+        positive. Also ``per_unit=``.
     floor_at_zero : bool
         Value a model worse than the baseline at 0 instead of a negative amount.
+    unit : float or str
+        The improvement one unit of ``usd_per_loss_unit`` is paid for, in the metric's own
+        units: ``1.0`` (default: one unit of the metric), ``"percentage point"`` (0.01 of a
+        metric given as a fraction, e.g. an error rate of 0.085), ``"basis point"`` or any
+        positive number.
+    higher_is_better : bool
+        The metric improves upwards (accuracy): ``V = u (L - baseline) / unit``.
     horizon_years, discount_rate, currency
         See :class:`ValueModel`.
 
@@ -168,14 +250,25 @@ class LinearValue(ValueModel):
     >>> value = LinearValue(baseline_loss=2.6, usd_per_loss_unit=3e6)
     >>> value.evaluate(np.array([2.5, 2.7]), {"usd_per_loss_unit": np.full(2, 3e6)}).round()
     array([ 300000., -300000.])
+
+    JPY 5M a year per percentage point of error rate below today's 8.5%:
+
+    >>> value = LinearValue(baseline_loss=0.085, usd_per_loss_unit=5e6, unit="percentage point",
+    ...                     horizon_years=5, currency="JPY")
+    >>> value.per_year(np.array([0.065]), {"usd_per_loss_unit": np.array([5e6])}).round()
+    array([10000000.])
     """
 
     baseline_loss: float
-    usd_per_loss_unit: object
+    usd_per_loss_unit: object = None
     floor_at_zero: bool = False
+    unit: object = 1.0
+    higher_is_better: bool = False
+    per_unit: InitVar[object] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, per_unit) -> None:
         super().__post_init__()
+        _alias(self, "usd_per_loss_unit", "per_unit", per_unit)
         object.__setattr__(
             self, "baseline_loss", positive_number("baseline_loss", self.baseline_loss, "a loss")
         )
@@ -186,23 +279,45 @@ class LinearValue(ValueModel):
         )
         if not isinstance(self.floor_at_zero, bool):
             raise DataError(f"floor_at_zero must be True or False; got {self.floor_at_zero!r}")
+        _check_direction(self.higher_is_better)
+        object.__setattr__(self, "unit", _unit_size(self.unit))
+
+    @property
+    def unit_name(self) -> str:
+        """The unit of improvement in words: ``'percentage point'``, ``'unit'`` or a number."""
+        for name, size in VALUE_UNITS.items():
+            if size == self.unit:
+                return name
+        return f"{self.unit:g} of the metric"
 
     def own_inputs(self):
         return {"usd_per_loss_unit": (self.usd_per_loss_unit, _MONEY)}
 
+    def improvement(self, loss) -> np.ndarray:
+        """Improvement over the baseline in units of :attr:`unit` (positive = better)."""
+        gain = loss - self.baseline_loss if self.higher_is_better else self.baseline_loss - loss
+        # dividing by 1.0 is exact, but skipping it keeps the arithmetic of earlier releases
+        return gain if self.unit == 1.0 else gain / self.unit
+
     def yearly_or_present(self, loss, draws):
-        value = draws["usd_per_loss_unit"] * (self.baseline_loss - loss)
+        value = draws["usd_per_loss_unit"] * self.improvement(loss)
         return np.maximum(value, 0.0) if self.floor_at_zero else value
 
     @property
-    def reference_loss(self) -> float:
-        return self.baseline_loss
+    def reference_loss(self) -> float | None:
+        return None if self.higher_is_better else self.baseline_loss
 
     def describe_value(self) -> str:
         floor = " (a worse model is worth 0)" if self.floor_at_zero else ""
+        if self.unit == 1.0 and not self.higher_is_better:
+            return (
+                f"{self.currency} {describe_input(self.usd_per_loss_unit)} per unit of "
+                f"loss below the baseline loss {self.baseline_loss:g}{floor}"
+            )
+        side = "above" if self.higher_is_better else "below"
         return (
-            f"{self.currency} {describe_input(self.usd_per_loss_unit)} per unit of "
-            f"loss below the baseline loss {self.baseline_loss:g}{floor}"
+            f"{self.currency} {describe_input(self.usd_per_loss_unit)} per {self.unit_name} of "
+            f"the metric {side} the baseline {self.baseline_loss:g}{floor}"
         )
 
 
@@ -218,9 +333,13 @@ class TargetValue(ValueModel):
     target_loss : float
         Loss the product needs.
     usd_if_met : number or distribution
-        Value when the target is met (per year with ``horizon_years``); positive.
+        Value (in ``currency``) when the target is met (per year with ``horizon_years``);
+        positive. Also ``if_met=``.
     partial_from : float, optional
-        Loss at which partial credit starts; must exceed ``target_loss``.
+        Loss at which partial credit starts; must exceed ``target_loss`` (be below it for a
+        higher-is-better metric).
+    higher_is_better : bool
+        The metric improves upwards (accuracy): the target is met when ``L >= target_loss``.
 
     Examples
     --------
@@ -231,16 +350,28 @@ class TargetValue(ValueModel):
     """
 
     target_loss: float
-    usd_if_met: object
+    usd_if_met: object = None
     partial_from: float | None = None
+    higher_is_better: bool = False
+    if_met: InitVar[object] = None
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, if_met) -> None:
         super().__post_init__()
+        _alias(self, "usd_if_met", "if_met", if_met)
+        _check_direction(self.higher_is_better)
         object.__setattr__(
             self, "target_loss", positive_number("target_loss", self.target_loss, "a loss")
         )
         object.__setattr__(self, "usd_if_met", check_input("usd_if_met", self.usd_if_met, _MONEY))
-        if self.partial_from is not None:
+        if self.partial_from is not None and self.higher_is_better:
+            start = positive_number("partial_from", self.partial_from, "a metric value")
+            if start >= self.target_loss:
+                raise DataError(
+                    f"partial_from ({start:g}) must be below target_loss ({self.target_loss:g}) "
+                    "for a higher-is-better metric: credit starts there and is full at the target"
+                )
+            object.__setattr__(self, "partial_from", start)
+        elif self.partial_from is not None:
             start = positive_number("partial_from", self.partial_from, "a loss")
             if start <= self.target_loss:
                 raise DataError(
@@ -253,7 +384,13 @@ class TargetValue(ValueModel):
         return {"usd_if_met": (self.usd_if_met, _MONEY)}
 
     def yearly_or_present(self, loss, draws):
-        if self.partial_from is None:
+        if self.higher_is_better:
+            if self.partial_from is None:
+                credit = (loss >= self.target_loss).astype(float)
+            else:
+                width = self.target_loss - self.partial_from
+                credit = np.clip((loss - self.partial_from) / width, 0.0, 1.0)
+        elif self.partial_from is None:
             credit = (loss <= self.target_loss).astype(float)
         else:
             width = self.partial_from - self.target_loss
@@ -261,7 +398,9 @@ class TargetValue(ValueModel):
         return draws["usd_if_met"] * credit
 
     @property
-    def reference_loss(self) -> float:
+    def reference_loss(self) -> float | None:
+        if self.higher_is_better:
+            return None
         return self.partial_from if self.partial_from is not None else self.target_loss
 
     def describe_value(self) -> str:
@@ -356,6 +495,35 @@ class CallableValue(ValueModel):
     def describe_value(self) -> str:
         extra = ", ".join(f"{k} {describe_input(v)}" for k, v in self.inputs.items())
         return f"from {self.description}" + (f" ({extra})" if extra else "")
+
+
+def _alias(model, old: str, new: str, value) -> None:
+    """Set ``old`` from its neutral name ``new``; exactly one of them must be given."""
+    if value is not None and getattr(model, old) is not None:
+        raise DataError(f"give {new}= or its old name {old}=, not both")
+    if value is None and getattr(model, old) is None:
+        raise DataError(f"{type(model).__name__} needs {new}= (money in the value's currency)")
+    if value is not None:
+        object.__setattr__(model, old, value)
+
+
+def _check_direction(flag) -> None:
+    if not isinstance(flag, bool):
+        raise DataError(
+            f"higher_is_better must be True (accuracy) or False (error rate, loss); got {flag!r}"
+        )
+
+
+def _unit_size(unit) -> float:
+    """The metric change one unit of value stands for (see :data:`VALUE_UNITS`)."""
+    if isinstance(unit, str):
+        if unit not in VALUE_UNITS:
+            raise DataError(
+                f"unit must be one of {', '.join(repr(k) for k in VALUE_UNITS)} or a positive "
+                f"number (the metric change one unit stands for, e.g. 0.01); got {unit!r}"
+            )
+        return VALUE_UNITS[unit]
+    return positive_number("unit", unit, "the metric change one unit of value stands for")
 
 
 _MONEY = Bounds(0.0, None, unit="money", example="3_000_000 or scipy.stats.uniform(2e6, 2e6)")

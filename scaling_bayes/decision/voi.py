@@ -31,8 +31,9 @@ import pandas as pd
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
 from ..core.likelihood import STUDENT_T_LOG_LOSS
+from ..core.progress import check_progressbar, progress
 from .cost import ComputeCost, flops_of
-from .inputs import child_seed, seed_entropy
+from .inputs import child_seed, positive_number, seed_entropy
 from .joint import is_model
 from .ladder import ScaleLadder, compare_scales
 from .metrics import MonteCarloWarning, evpi_from_draws, mcse_mean
@@ -179,6 +180,7 @@ def evsi_pilot(
     random_seed: int | None = None,
     kind: str = "predictive",
     include_do_nothing: bool = True,
+    progressbar: bool | None = None,
 ) -> PilotValue:
     """Expected value of one more pilot run before choosing among plans, net of its cost.
 
@@ -191,8 +193,11 @@ def evsi_pilot(
     params, tokens, compute : float, optional
         Scale of the pilot run (as for ``model.predict``: params and tokens, or compute).
     pilot_cost : ComputeCost or float, optional
-        Cost of the pilot: a cost model evaluated at the pilot's FLOPs, or an amount. Default:
-        the first plan's cost model.
+        Cost of the pilot: an amount, or a cost model evaluated for the pilot's run (its fixed
+        costs included, as given). Default: the pilot's own run under the first plan's cost
+        model: its compute (from 6ND, or from measured GPU-hours scaled to the pilot's data
+        size), energy, carbon and any samples it adds beyond those on hand, never the plans'
+        fixed, integration or running costs.
     n_outer : int
         Simulated pilot results (outer Monte Carlo draws).
     random_seed : int, optional
@@ -200,6 +205,9 @@ def evsi_pilot(
         Loss of the plans' runs: with run-to-run noise (default) or the law alone.
     include_do_nothing : bool
         Count "do nothing" (net benefit 0) as an option.
+    progressbar : bool or None
+        A bar counting simulated pilots: None shows it only in a terminal or a notebook, True
+        always, False never (:mod:`scaling_bayes.core.progress`).
 
     Returns
     -------
@@ -228,14 +236,20 @@ def evsi_pilot(
         )
     if isinstance(n_outer, bool) or not isinstance(n_outer, int | np.integer) or n_outer < 10:
         raise DataError(f"n_outer must be an integer >= 10; got {n_outer!r}")
+    progressbar = check_progressbar(progressbar)
     entropy = seed_entropy(random_seed)
     ladder = compare_scales(
         model, plans, random_seed=random_seed, kind=kind, include_do_nothing=include_do_nothing
     )
     nb, names = ladder.net_benefit_matrix()
     n = nb.shape[0]
-    pilot_flops = flops_of(params, tokens, compute)
     axis = getattr(model, "x", None)
+    if axis == "tokens" and params is None and compute is None and tokens is not None:
+        # a pilot on a data axis (more labelled images): no FLOPs, priced from its data size
+        pilot_flops = float("nan")
+        tokens = positive_number("tokens", tokens, "the pilot's data size")
+    else:
+        pilot_flops = flops_of(params, tokens, compute)
     if axis in ("params", "tokens", "compute"):  # one-axis law: predict from its axis only
         given = {"params": params, "tokens": tokens, "compute": pilot_flops}[axis]
         if given is None:
@@ -266,12 +280,13 @@ def evsi_pilot(
     y_log = log_mean[outer] + sigma[outer] * t_draw
     half = rng.permutation(n) < n // 2
     chosen_now = int(np.argmax(nb.mean(axis=0)))
-    out = _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now)
+    with progress(len(outer), "evsi_pilot: simulated pilots", progressbar=progressbar) as bar:
+        out = _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now, bar)
 
     chains = None  # outer pilots are independent simulations
     evsi_value, evsi_se = float(out["gain"].mean()), mcse_mean(out["gain"], chains)
     cross, cross_se = float(out["gain_cross"].mean()), mcse_mean(out["gain_cross"], chains)
-    cost_mean, cost_se, cost_text = _pilot_cost(pilot_cost, plans, pilot_flops, n, entropy)
+    cost_mean, cost_se, cost_text = _pilot_cost(pilot_cost, plans, pilot_flops, tokens, n, entropy)
     evpi_value, evpi_se = evpi_from_draws(nb, ladder.losses.n_chains)
     changes = float(np.mean(out["decision"] != chosen_now))
     ess = out["ess"]
@@ -402,7 +417,7 @@ def _student_t(rng, nu):
 _PilotLikelihood = STUDENT_T_LOG_LOSS.outer
 
 
-def _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now):
+def _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now, bar=None):
     """Importance-reweighted expected net benefits for each simulated pilot, in chunks.
 
     Works in place on one (chunk, draws) matrix of log-likelihoods (the hot loop of the EVSI).
@@ -441,19 +456,39 @@ def _preposterior(y_log, log_mean, sigma, nu, nb, half, chosen_now):
         # no gain, in keeping with the cross-fitted estimate's downward bias.
         both = (total_a > 1e-12 * total) & (total_b > 1e-12 * total)
         gain_cross[start:stop] = np.where(both, (g_ab + g_ba) / 2, 0.0)
+        if bar is not None:
+            bar.advance(stop - start)
     return {"gain": gain, "gain_cross": gain_cross, "decision": decision, "ess": ess}
 
 
-def _pilot_cost(pilot_cost, plans, flops, n, entropy):
-    if pilot_cost is None:
+def _pilot_cost(pilot_cost, plans, flops, tokens, n, entropy):
+    own_run = pilot_cost is None
+    if own_run:
         pilot_cost = next(iter(plans)).cost
     if isinstance(pilot_cost, ComputeCost):
-        draws = pilot_cost.sample(compute=flops, n=n, random_seed=child_seed(entropy, 8))
+        compute = None if not np.isfinite(flops) else flops
+        if compute is None and not pilot_cost.measured_compute:
+            raise DataError(
+                "the pilot gives only tokens= (a data size), so its compute cannot come from "
+                "6ND; give pilot_cost= (an amount) or price compute from measured GPU-hours: "
+                "ComputeCost(pilot_gpu_hours=..., pilot_size=...)"
+            )
+        # without fixed costs unless the caller gave this cost model for the pilot: a pilot
+        # costs its own run, and the plans' fixed costs are not the pilot's
+        draws = pilot_cost.sample(
+            compute=compute,
+            tokens=tokens,
+            n=n,
+            random_seed=child_seed(entropy, 8),
+            fixed=not own_run,
+        )
         cost = draws["cost"].to_numpy()
         tail = (1 - INTERVAL_PROB) / 2
         lo, hi = np.quantile(cost, [tail, 1 - tail])
+        scale = f"{flops:.3g} FLOPs" if compute is not None else f"{tokens:.3g} samples"
+        own = " (its own run: compute, energy, carbon and added data; no fixed costs)"
         text = (
-            f"{flops:.3g} FLOPs at {pilot_cost.describe()} "
+            f"{scale} at {pilot_cost.describe()}{own if own_run else ''} "
             f"({round(INTERVAL_PROB * 100)}% interval {lo:.4g} to {hi:.4g} {pilot_cost.currency})"
         )
         return float(cost.mean()), mcse_mean(cost), text
@@ -468,4 +503,6 @@ def _pilot_cost(pilot_cost, plans, flops, n, entropy):
 def _pilot_label(params, tokens, compute) -> str:
     if params is not None and tokens is not None:
         return f"{float(params):.3g} params on {float(tokens):.3g} tokens"
+    if compute is None:
+        return f"{float(tokens):.3g} samples"
     return f"{float(compute):.3g} FLOPs"
