@@ -11,6 +11,7 @@ included) and warns about convergence in the same single place.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -18,14 +19,21 @@ import xarray as xr
 from .core import _arviz as az
 from .core.exceptions import DataError
 
+if TYPE_CHECKING:
+    from .core.data import ScalingData
+    from .core.model import ScalingLawModel
+
 __all__ = ["fit_from_draws", "relative_draws"]
 
 
-def relative_draws(model, data, published: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def relative_draws(
+    model: ScalingLawModel, data: ScalingData, published: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Convert draws of the published parameters (E, A, alpha, B, beta) to the sampled ones.
 
     ``E_fraction = E / y_min`` and ``a = A x0^-alpha / y_min``, with ``y_min`` and the reference
-    scales ``x0`` of ``data`` (see :mod:`scaling_bayes.core.laws`).
+    scales ``x0`` of ``data`` (see :mod:`scaling_bayes.core.laws`); for the saturating law also
+    ``ceiling_fraction = (ceiling - E) / (upper - E)`` and ``shape``.
     """
     spec = model.law_spec
     _, reference, y_min = model._model_inputs(data)
@@ -44,17 +52,24 @@ def relative_draws(model, data, published: Mapping[str, np.ndarray]) -> dict[str
             out["log_break"] = np.log(np.asarray(published["break"], float) / reference[axis])
             out["alpha_after"] = np.asarray(published["alpha_after"], float)
             out["sharpness"] = np.asarray(published["sharpness"], float)
+    if spec.saturating:
+        # U = E + ceiling_fraction (upper - E), upper the bound of the data's modelled loss.
+        floor = np.asarray(published["E"], float)
+        upper = data.metric.loss_upper
+        ceiling = np.asarray(published["ceiling"], float)
+        out["ceiling_fraction"] = (ceiling - floor) / (upper - floor)
+        out["shape"] = np.asarray(published["shape"], float)
     return out
 
 
 def fit_from_draws(
-    model,
-    data,
+    model: ScalingLawModel,
+    data: ScalingData,
     draws: Mapping[str, np.ndarray],
     *,
     diverging: np.ndarray | None = None,
     random_seed: int | None = None,
-):
+) -> ScalingLawModel:
     """Make ``model`` fitted to ``data`` with the given posterior draws, without sampling.
 
     Parameters
@@ -100,5 +115,5 @@ def fit_from_draws(
     posterior.attrs["sampler"] = "none (fit_from_draws)"
     flags = np.zeros(shape, bool) if diverging is None else np.asarray(diverging, bool)
     stats = xr.Dataset({"diverging": (("chain", "draw"), flags)}, coords=coords)
-    idata = az.InferenceData(posterior=posterior, sample_stats=stats)
+    idata = az.from_groups(posterior=posterior, sample_stats=stats)
     return model._finish_fit(idata, data, priors, problems, random_seed, 0.0)

@@ -50,7 +50,7 @@ def demo_numbers() -> dict[str, dict]:
             plans,
             params=config.pilot["params"],
             tokens=config.pilot["tokens"],
-            pilot_cost=config.pilot["cost_usd"],
+            pilot_cost=config.pilot["cost"],
             random_seed=seed,
         )
         sensitivity = sb.prior_sensitivity(

@@ -55,7 +55,7 @@ def demo_memos() -> dict:
             plans,
             params=config.pilot["params"],
             tokens=config.pilot["tokens"],
-            pilot_cost=config.pilot["cost_usd"],
+            pilot_cost=config.pilot["cost"],
             n_outer=200,
             random_seed=seed,
         )

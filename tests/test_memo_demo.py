@@ -14,7 +14,28 @@ import pytest
 from memo_demo import PRINTED, NumberSpans, demo_memos, printed
 
 #: Deliberate changes, ``(language, key) -> why``. Nothing else may print differently.
-CHANGED: dict = {}
+_LOSS_WORDS = "Japanese: 損失 is kept for money lost; the model's loss is 誤差 (issue 13, item 6)"
+CHANGED: dict = {
+    ("ja", "tornado.1.input"): _LOSS_WORDS,
+    ("ja", "tornado.2.input"): _LOSS_WORDS,
+    ("ja", "tornado.3.input"): _LOSS_WORDS,
+    ("ja", "tornado.4.input"): _LOSS_WORDS,
+    ("ja", "inputs.value.model.value"): _LOSS_WORDS,
+}
+
+#: Numbers only the executive summary prints (page 1, new in issue 13); the summary restates
+#: the technical appendix's numbers otherwise.
+SUMMARY_ONLY = ("track_record.", "targets.", "horizon_months", "metric.", "axis.")
+SUMMARY_ONLY_SUFFIXES = (
+    ".metric_median",
+    ".metric_lower",
+    ".metric_upper",
+    ".payback_months_median",
+    ".payback_months_lower",
+    ".payback_months_upper",
+    ".p_payback_within_target",
+    ".p_kpi_target_met",
+)
 
 #: Keys the memo now cites in place of an old one, ``old -> (new, ...)``, with what each
 #: language prints for them. The pilot's scale used to be one English label (``pilot.scale``,
@@ -38,10 +59,45 @@ ENVIRONMENT = {
 }
 
 
+def _summary_only(key: str) -> bool:
+    base = key.removesuffix("_mc_se").removesuffix("_bound95")
+    return (
+        base.startswith(SUMMARY_ONLY)
+        or base.endswith(SUMMARY_ONLY_SUFFIXES)
+        or (base.startswith("plans.") and ".cost_" in base)
+    )
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
+    """Per language: the memo, and what its technical appendix (sections 1-7) prints, with the
+    executive summary's numbers apart under ``"summary"``."""
     folder = tmp_path_factory.mktemp("demo")
-    return {lang: (memo, printed(memo, folder)) for lang, memo in demo_memos().items()}
+    out = {}
+    for lang, memo in demo_memos().items():
+        now = printed(memo, folder)
+        html = (folder / f"memo_{lang}.html").read_text(encoding="utf-8")
+        summary, technical = html.split('<section class="technical">', 1)
+        heading, summary = summary.split('<h2 id="summary">', 1)  # title and meta line above
+        now["printed"] = NumberSpans(heading).pairs + NumberSpans(technical).pairs
+        now["summary"] = NumberSpans(summary).pairs
+        out[lang] = (memo, now)
+    return out
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_summary_restates_the_appendix(rendered, language):
+    """Page 1 prints each number as the technical appendix prints it, or a summary-only one."""
+    memo, now = rendered[language]
+    technical = {tuple(pair) for pair in now["printed"]}
+    cited = {key for key, _ in now["printed"]}
+    assert now["summary"], "the executive summary prints no number"
+    for key, shown in now["summary"]:
+        assert key in memo.numbers, key
+        if key in cited and not key.startswith(("memo.", "plans.")):
+            assert (key, shown) in technical, (key, shown)
+        elif key not in cited and not key.startswith("memo."):
+            assert _summary_only(key) or key.endswith(".name"), key
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])

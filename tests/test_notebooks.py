@@ -11,9 +11,14 @@ pytestmark = pytest.mark.slow
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_three_notebooks():
+def test_there_are_four_notebooks():
     names = [p.stem for p in NOTEBOOKS]
-    assert names == ["01_quickstart", "02_risk_review", "03_priors_and_checks"]
+    assert names == [
+        "01_quickstart",
+        "02_risk_review",
+        "03_priors_and_checks",
+        "inspection_review",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -137,7 +137,7 @@ def _blocks():
         Figure("fan", "Figure 1. Fan | *chart*", "alt <text>"),
         Figure("missing", "never shown", "never"),
         Table(["#", "plan | name"], [["1", cell]], numeric=[0]),
-        Heading("Appendix", anchor="appendix"),
+        Heading("Technical appendix", anchor="technical"),
         Para("All numbers."),
     ]
 
@@ -151,7 +151,7 @@ def test_html_template_escapes_text_and_marks_numbers():
     assert 'data-key="plans.1.name"' in doc and "&lt;script&gt;" in doc
     assert "default-src 'none'" in doc and "size: A4" in doc
     assert doc.index('class="warning"') < doc.index('id="headline"')
-    assert doc.index('<section class="appendix">') < doc.index('id="appendix"')
+    assert doc.index('<section class="technical">') < doc.index('id="technical"')
     assert doc.rstrip().endswith("</section>\n</main>\n</body>\n</html>")
     assert not re.search(r"https?://", doc)
 

@@ -1,6 +1,10 @@
-"""Command line: ``scaling-bayes demo | review | fit``.
+"""Command line: ``scaling-bayes demo | example | review | fit``.
 
-- ``demo --out DIR``: the whole story on the bundled example (what ``make demo`` runs);
+- ``demo --out DIR``: the whole story on both bundled examples (what ``make demo`` runs): the
+  language-model review in ``DIR/language_model`` (memo in English, with a Japanese copy) and
+  the factory's inspection review in ``DIR/inspection`` (memo in Japanese, with an English copy);
+- ``example NAME --out DIR``: copy a bundled example's review config and data into ``DIR`` to
+  edit (never overwrites a file; an unknown NAME lists the examples);
 - ``review CONFIG.toml --out DIR``: fit, risk and memo from a configuration file
   (:mod:`scaling_bayes.app.config`);
 - ``fit RUNS.csv --law chinchilla --predict params=7e10,tokens=1.4e12 --json``: numbers only.
@@ -56,13 +60,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(title="commands")
 
-    demo = sub.add_parser("demo", help="run the whole story on the bundled example")
-    demo.add_argument("--out", required=True, help="output folder (created)")
+    demo = sub.add_parser(
+        "demo", help="run both bundled reviews (language model and factory inspection)"
+    )
+    demo.add_argument(
+        "--out",
+        required=True,
+        help="output folder (created); each review goes into a subfolder: "
+        + ", ".join(DEMO_FOLDERS.values()),
+    )
     demo.add_argument(
         "--force", action="store_true", help="replace the folder if it holds a previous review"
     )
     demo.add_argument("--allow-unconverged", action="store_true")
     demo.set_defaults(func=_demo)
+
+    example = sub.add_parser(
+        "example", help="copy a bundled example's review config and data into a folder to edit"
+    )
+    example.add_argument("name", help="the example: " + ", ".join(_example_names()))
+    example.add_argument("--out", required=True, help="folder to write into (created)")
+    example.set_defaults(func=_example)
 
     review = sub.add_parser("review", help="fit + risk + memo from a TOML configuration file")
     review.add_argument("config", help="review configuration (TOML)")
@@ -95,12 +113,53 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo(args) -> int:
-    from ..datasets import example_config_path
-    from .config import load_config
+#: The demo's reviews: bundled example -> subfolder of ``--out``.
+DEMO_FOLDERS = {"language-model": "language_model", "inspection": "inspection"}
+#: Titles of the memos in the language other than the config's own.
+DEMO_TITLES = {
+    "language-model": {"ja": "検査モデルの規模拡大：どの規模に投資するか"},
+    "inspection": {"en": "Visual inspection model: how many more images to label?"},
+}
 
-    config = load_config(example_config_path())
-    return _run(config, args, extra_languages=("ja",))
+
+def _example_names() -> list[str]:
+    from ..datasets import EXAMPLES
+
+    return list(EXAMPLES)
+
+
+def _demo(args) -> int:
+    from pathlib import Path
+
+    from ..datasets import example_files
+    from .config import load_config
+    from .output import check_target
+    from .preflight import preflight_review
+
+    # Both reviews are checked (configs, data, output folders) before either is written.
+    reviews = []
+    for name, folder in DEMO_FOLDERS.items():
+        config = load_config(example_files(name)[0])
+        preflight_review(config)
+        out = Path(args.out) / folder
+        check_target(out, force=args.force, protect=(config.source, config.data_path))
+        other = "en" if config.memo.get("language", "en") == "ja" else "ja"
+        reviews.append((config, out, other, DEMO_TITLES[name]))
+    status = EXIT_OK
+    for config, out, other, titles in reviews:
+        code = _run(config, args, extra_languages=(other,), out=out, titles=titles)
+        status = status if code == EXIT_OK else code
+    return status
+
+
+def _example(args) -> int:
+    from ..datasets import write_example
+
+    written = write_example(args.name, args.out)
+    for path in written:
+        print(f"wrote {path}")
+    print(f"edit {written[0].name}, then: scaling-bayes review {written[0]} --out review")
+    return EXIT_OK
 
 
 def _review(args) -> int:
@@ -110,17 +169,18 @@ def _review(args) -> int:
     return _run(config, args)
 
 
-def _run(config, args, extra_languages=()) -> int:
+def _run(config, args, extra_languages=(), out=None, titles=None) -> int:
     from .review import run_review
 
     # run_review checks the config, the data and --out before it creates anything.
     result = run_review(
         config,
-        args.out,
+        args.out if out is None else out,
         force=args.force,
         allow_empty=False,
         progressbar=getattr(args, "progress", False),
         extra_languages=extra_languages,
+        titles=titles,
     )
     print(result.text)
     if not result.converged and not args.allow_unconverged:
@@ -182,7 +242,7 @@ def _fit(args) -> int:
         warnings.simplefilter("always")
         model.fit(data, random_seed=args.seed)
         summary = model.summary()
-        forecast = model.predict(**scales, random_seed=args.seed) if scales else None
+        forecast = model.predict(**scales, random_seed=args.seed) if scales else None  # type: ignore[arg-type]
         forecast_table = forecast.summary() if forecast is not None else None
     report = model.diagnostics()
     if args.json:

@@ -318,10 +318,10 @@ class Staging:
             raise ConfigError(f"cannot write to output folder '{self.target}': {err}") from err
         return self
 
-    def __exit__(self, kind, error, trace) -> bool:
+    def __exit__(self, kind, error, trace) -> None:
+        # never swallows the exception: a failed review leaves nothing behind and re-raises
         if not self.committed:
             self._discard()
-        return False
 
     def _discard(self) -> None:
         if self.path is not None and self.path.exists():

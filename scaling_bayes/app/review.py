@@ -53,6 +53,7 @@ def run_review(
     progressbar: bool = False,
     extra_languages: tuple[str, ...] = (),
     allow_empty: bool = True,
+    titles: dict | None = None,
 ) -> ReviewResult:
     """Run the review a config describes and write its outputs to the folder ``out``.
 
@@ -67,6 +68,9 @@ def run_review(
         :func:`~scaling_bayes.app.output.check_target`).
     extra_languages : tuple of str
         Write the memo again in these languages (``memo_ja.html``, ...), with the same numbers.
+    titles : dict, optional
+        The memo's title per language (``{"ja": "..."}``) where it differs from
+        ``[memo].title``, e.g. a Japanese title for the Japanese memo.
     allow_empty : bool
         Accept an existing empty ``out`` without ``force``.
 
@@ -84,20 +88,26 @@ def run_review(
         out, force=force, protect=(config.source, config.data_path), allow_empty=allow_empty
     )
     with Staging(target) as stage:
-        text, converged, numbers = _write_review(config, inputs, stage.path, progressbar, extra)
+        text, converged, numbers = _write_review(
+            config, inputs, stage.path, progressbar, extra, titles or {}
+        )
         try:
             stage.commit(converged=converged)
         except OSError as err:
             raise ConfigError(f"cannot move the review into '{target}': {err}") from err
     lines = [text, f"Memo and tables written to {target}"]
     if stage.leftover is not None:
-        left, err = stage.leftover
-        lines.append(f"warning: the previous review was moved to '{left}' but not deleted ({err})")
+        left, reason = stage.leftover
+        lines.append(
+            f"warning: the previous review was moved to '{left}' but not deleted ({reason})"
+        )
     files = sorted(target.iterdir())
     return ReviewResult(converged, "\n".join(lines), files, numbers)
 
 
-def _write_review(config, inputs, out: Path, progressbar: bool, extra: tuple[str, ...]):
+def _write_review(
+    config, inputs, out: Path, progressbar: bool, extra: tuple[str, ...], titles: dict
+):
     """Fit, compute and write every file of the review into ``out`` (the staging folder)."""
     from ..checks.prior_checks import prior_sensitivity
     from ..decision import compare_scales, evsi_pilot
@@ -109,15 +119,22 @@ def _write_review(config, inputs, out: Path, progressbar: bool, extra: tuple[str
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(data, random_seed=seed, progressbar=progressbar)
-        ladder = compare_scales(model, plans, threshold=config.threshold, random_seed=seed)
+        ladder = compare_scales(
+            model,
+            plans,
+            threshold=config.threshold,
+            random_seed=seed,
+            payback_target=config.payback_target,
+            kpi_target=kpi_on_forecast_scale(config.kpi_target, data),
+        )
         pilot = None
         if config.pilot:
-            pilot_args = {k: v for k, v in config.pilot.items() if k != "cost_usd"}
+            pilot_args = {k: v for k, v in config.pilot.items() if k != "cost"}
             pilot = evsi_pilot(
                 model,
                 plans,
                 **pilot_args,
-                pilot_cost=config.pilot.get("cost_usd"),
+                pilot_cost=config.pilot_cost,
                 random_seed=seed,
             )
         scales = _plan_scales(model, plans)
@@ -128,13 +145,14 @@ def _write_review(config, inputs, out: Path, progressbar: bool, extra: tuple[str
             memo = RiskMemo(
                 model,
                 ladder,
-                title=config.memo.get("title", "Scaling review"),
+                title=titles.get(lang) or config.memo.get("title", "Scaling review"),
                 author=config.memo.get("author", ""),
                 language=lang,
                 pilot=pilot,
                 prior_sensitivity=sensitivity,
                 threshold=config.threshold,
                 data_path=config.data_path,
+                numbers_files=("numbers.json", "numbers.csv"),
             )
             stem = "memo" if lang == language else f"memo_{lang}"
             memo.to_html(out / f"{stem}.html")
@@ -171,6 +189,22 @@ def _write_review(config, inputs, out: Path, progressbar: bool, extra: tuple[str
     lines.append(sensitivity.text)
     lines += [f"warning: {m}" for m in messages]
     return "\n".join(lines), converged, numbers
+
+
+def kpi_on_forecast_scale(kpi_target, data):
+    """The KPI target on the scale the forecasts are drawn on (the modelled loss).
+
+    A metric declared higher-is-better (accuracy) is modelled as a loss (1 - accuracy); its
+    target is converted the same way so that ``P(KPI met) = P(loss <= target)``.
+    """
+    if kpi_target is None:
+        return None
+    metric = getattr(data, "metric", None)
+    if metric is None or not hasattr(metric, "to_loss"):
+        return kpi_target
+    import numpy as np
+
+    return float(np.asarray(metric.to_loss(np.array([kpi_target], dtype=float)))[0])
 
 
 def _plan_scales(model, plans) -> dict:

@@ -93,12 +93,13 @@ def roi_plot_data(risk: RiskResult, *, n_dots: int = 50) -> pd.DataFrame:
     x = lo + (index + 0.5) * width
     stack = pd.Series(index).groupby(index).cumcount().to_numpy() + 1
     data = pd.DataFrame({"roi": q, "x": x, "stack": stack, "above_threshold": q > risk.threshold})
-    row = risk.table.loc["p_roi_above_threshold"]
+    cells = risk.table.loc["p_roi_above_threshold", ["estimate", "mc_se"]].to_numpy(dtype=float)
+    estimate, mc_se = float(cells[0]), float(cells[1])
     data.attrs.update(
         threshold=risk.threshold,
-        probability=float(row["estimate"]),
-        mc_se=float(row["mc_se"]),
-        words=likelihood_words(row["estimate"], row["mc_se"], risk.n_draws),
+        probability=estimate,
+        mc_se=mc_se,
+        words=likelihood_words(estimate, mc_se, risk.n_draws),
         dot_probability=1.0 / n_dots,
         bin_width=width,
         plan=risk.plan.label,

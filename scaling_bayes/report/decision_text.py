@@ -103,8 +103,9 @@ def risk_text(result) -> str:
     parts.append(f"Assumptions: {plan.describe()}")
     ratio = result.extrapolation_ratio
     if np.isfinite(ratio):
+        what = "training compute" if _on_compute(losses) else "scale"
         parts.append(
-            f"The forecast reaches {ratio:.3g}x the largest training compute observed; "
+            f"The forecast reaches {ratio:.3g}x the largest {what} observed; "
             "forecast errors grow with this ratio."
         )
     source = {
@@ -227,9 +228,19 @@ def ladder_text(result) -> str:
         parts.append(tail_note("EVPI", 0.0, 0.0, 0.0, a.evpi_pareto_k))
     ratio = table["extrapolation_ratio"].max()
     if np.isfinite(ratio):
-        parts.append(f"The largest plan reaches {ratio:.3g}x the largest compute observed.")
+        what = "compute" if _on_compute(a.losses) else "scale"
+        parts.append(f"The largest plan reaches {ratio:.3g}x the largest {what} observed.")
     parts.append(f"Based on {n:,} joint draws shared by all plans ({a.ess_method}).")
     return " ".join(parts)
+
+
+def _on_compute(losses) -> bool:
+    """Whether the extrapolation ratio is one of training compute (a language model's plans);
+    a law on a data axis alone (labelled images) has no compute axis to speak of."""
+    scales = getattr(losses, "scales", None)
+    if scales is None or "compute" not in scales:
+        return True
+    return bool(np.isfinite(scales["compute"].to_numpy(dtype=float)).all())
 
 
 def pilot_text(result) -> str:

@@ -1,4 +1,4 @@
-"""The memo as a list of blocks, in the order of issue 4 (sections 1-7 and an appendix).
+"""The memo as a list of blocks, in the memo's order (sections 1-7 and an appendix).
 
 The control flow is written once, here, for every language: which sentence, which branch, which
 table. The words are templates of the language's message catalogue
@@ -25,7 +25,18 @@ from ..decision import DO_NOTHING
 from .format import Formatter, Money, Probability, formatter, percent
 from .numbers import draws_key
 
-__all__ = ["Box", "Bullets", "Ctx", "Figure", "Heading", "Para", "Table", "build", "clean"]
+__all__ = [
+    "Box",
+    "Bullets",
+    "Ctx",
+    "Figure",
+    "Heading",
+    "Links",
+    "Para",
+    "Table",
+    "build",
+    "clean",
+]
 
 OPEN, MID, CLOSE = "\x00", "\x01", "\x02"
 TOKEN = re.compile("\x00([^\x01\x02]*)\x01([^\x02]*)\x02")
@@ -68,6 +79,16 @@ class Figure:
     name: str
     caption: str  # with its number, e.g. "Figure 2. ..."
     alt: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """A sentence followed by links to files beside the memo (``(label, relative href)``)."""
+
+    kind: ClassVar[str] = "links"
+    text: str
+    items: list
+    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,8 +139,19 @@ class Ctx:
         self.f = fmt
 
     def m(self, key: str, **fields) -> str:
-        """The message ``key`` of the catalogue, filled."""
+        """The message ``key`` of the catalogue, filled; ``{metric}`` names the forecast metric."""
+        fields.setdefault("metric", self.metric)
         return self.f.message(key, **fields)
+
+    @property
+    def metric(self) -> str:
+        """The forecast metric in the reader's words: the user's name (in the language's words
+        when the catalogue knows it, e.g. error rate -> 誤り率), else the language's default."""
+        name = self.book.get("metric.name")
+        if name and name != "loss":  # "loss" is the default metric: each language names it
+            shown = self.f.messages.table("metric_names").get(name, clean(name))
+            return self.tok("metric.name", shown)
+        return self.f.message("summary.metric_default")
 
     def label(self, table: str, name: str, default: str = "") -> str:
         return self.f.messages.table(table).get(name, default)
@@ -201,20 +233,28 @@ class Ctx:
         return self.m("interval_parens" if parens else "interval", low=low, high=high)
 
     def input_label(self, name: str) -> str:
+        """An input's label; labels naming the metric say the user's metric (plain text, as
+        labels are themselves shown inside a number's token)."""
         fallback = name.split(".", 1)[-1].replace("_", " ")
-        return self.label("input_labels", name, fallback)
+        label = self.label("input_labels", name, fallback)
+        return label.replace("{metric}", plain_text(self.metric))
 
 
 # ---------------------------------------------------------------------- the document
-def build(book, language: str, figures: set[str]) -> list:
-    """Blocks of the memo in ``language``: sections 1-7 of issue 4 and every number."""
+def build(book, language: str, figures: set[str], numbers_files: tuple = ()) -> list:
+    """Blocks of the memo in ``language``: the executive summary, then sections 1-7.
+
+    The summary fits on the first printed page; sections 1-7 follow as the technical appendix.
+    Every number at full precision is in the numbers file the memo links (``numbers_files``,
+    e.g. ``("numbers.json", "numbers.csv")`` written beside it), not in the printed memo.
+    """
     c = Ctx(book, formatter(language))
     numbered: list[str] = []
 
     def figure(name: str) -> Figure:
         numbered.append(name)
         caption = c.m("figure_caption", n=len(numbered), caption=_caption(c, name))
-        return Figure(name, caption, c.m(f"alt.{name}"))
+        return Figure(name, caption, plain_text(c.m(f"alt.{name}")))  # alt is plain text
 
     def section(name: str) -> Heading:
         return Heading(c.m(f"section.{name}"), anchor=name)
@@ -225,9 +265,12 @@ def build(book, language: str, figures: set[str]) -> list:
     blocks: list = [Heading(c.text("memo.title"), level=1), Para(_meta(c), style="meta")]
     if not ok:
         blocks.append(Box(c.m("box.title"), _box(c)))
-    if c.m("figure_note"):
-        blocks.append(Para(c.m("figure_note"), style="note"))
+    note = c.m("figure_note" if book.get("figures.cjk_labels", True) else "figure_note_english")
+    if note:
+        blocks.append(Para(note, style="note"))
 
+    blocks += _summary(c, ok, section("summary"), numbers_files)
+    blocks.append(Heading(c.m("section.technical"), level=2, anchor="technical"))
     blocks.append(section("headline"))
     if ok:
         lead, bullets, after = _headline(c)
@@ -283,9 +326,6 @@ def build(book, language: str, figures: set[str]) -> list:
     if design:
         blocks += [Para(c.m("diagnostics.design_intro")), Bullets([c.text(k) for k in design])]
     blocks.append(_provenance_table(c))
-
-    blocks.append(Heading(c.m("section.appendix"), anchor="appendix"))
-    blocks += [Para(c.m("appendix"), style="note"), _appendix_table(c)]
     return blocks
 
 
@@ -349,6 +389,264 @@ def _box(c: Ctx) -> list:
     return paras
 
 
+# ---------------------------------------------------------------------- summary
+def _summary(c: Ctx, ok: bool, heading: Heading, numbers_files: tuple) -> list:
+    """The executive summary: what a board reads on page 1, each number from the book."""
+    blocks: list = [heading]
+    if ok:
+        blocks += [Para(_decision(c)), Para(_kpi(c))]
+        blocks.append(_summary_table(c))
+        if _components(c):
+            blocks.append(_breakdown_table(c))
+        blocks.append(Para(_largest_risk(c)))
+    else:
+        blocks.append(Para(c.m("headline.withheld")))
+    blocks.append(Para(_track_record(c)))
+    if numbers_files:
+        items = [(name, name) for name in numbers_files]
+        blocks.append(Links(c.m("summary.numbers_files"), items, anchor="summary-end"))
+    else:
+        blocks.append(Para(c.m("summary.numbers_api"), style="note"))
+    return blocks
+
+
+def _axis_unit(c: Ctx, axis: str) -> str:
+    """The scale axis in the reader's words: the user's label (in the language's words when the
+    catalogue knows it), else the language's name of the axis."""
+    if c.has("axis.label"):
+        label = c.v("axis.label")
+        if label not in c.f.messages.table("default_axis_labels").values():
+            return c.tok("axis.label", c.label("axis_names", label, clean(label)))
+    return c.label("axis_units", axis, axis).strip()
+
+
+def _axis_count(c: Ctx, key: str, axis: str) -> str:
+    """A count on the axis with its unit: ``50k images`` / ``5万枚``."""
+    if c.has("axis.unit") and c.v("axis.unit"):
+        unit = c.v("axis.unit")
+        shown = c.tok("axis.unit", c.label("axis_names", unit, clean(unit)))
+    else:
+        shown = c.label("axis_units", axis, axis).strip()
+    return c.m("summary.scale_axis", value=c.count(key), unit=shown)
+
+
+def _plan_scale(c: Ctx, k: int) -> str:
+    """Plan k's scale in words: the axes the law uses, in the language's style."""
+    p = f"plans.{k}"
+    axis = c.v("extrapolation.axis")
+    if axis == "compute" and c.has(f"{p}.params") and c.has(f"{p}.tokens"):
+        return c.m(
+            "summary.scale_params_tokens",
+            params=c.count(f"{p}.params"),
+            tokens=c.count(f"{p}.tokens"),
+        )
+    if axis == "compute":
+        return c.m("summary.scale_compute", compute=c.num(f"{p}.compute"))
+    return _axis_count(c, f"{p}.{axis}", axis)
+
+
+def _forecast_keys(c: Ctx, k: int) -> tuple[str, str, str]:
+    """Keys of plan k's forecast median and interval, in the metric's own scale when known."""
+    p = f"plans.{k}"
+    if c.has(f"{p}.metric_median"):
+        return f"{p}.metric_median", f"{p}.metric_lower", f"{p}.metric_upper"
+    return f"{p}.loss_median", f"{p}.loss_lower", f"{p}.loss_upper"
+
+
+def _fraction(c: Ctx) -> bool:
+    """The metric is a fraction (an error rate, an accuracy): the summary shows it in percent."""
+    named = c.book.get("metric.name") not in (None, "loss")  # "loss": the default metric
+    unit = c.book.get("metric.unit") if named else c.book.get("loss_unit")
+    return unit in ("fraction", "proportion")
+
+
+def _mval(c: Ctx, key: str) -> str:
+    """A value of the metric as the summary shows it: a percent for a fraction."""
+    return c.pct(key) if _fraction(c) else c.num(key)
+
+
+def _has_targets(c: Ctx) -> bool:
+    return c.has("targets.kpi") or c.has("targets.payback_months")
+
+
+def _decision(c: Ctx) -> str:
+    k = c.v("lead_plan")
+    p = f"plans.{k}"
+    nb = _nb(c, k) if _heavy(c, k) else c.money(f"{p}.expected_net_benefit")
+    if c.v("best_is_do_nothing"):
+        return c.m(
+            "summary.nothing",
+            t=c.threshold(),
+            p_nothing=c.prob_num("p_best_do_nothing"),
+            k=k,
+            plan=c.plan(k),
+            nb=c.money(f"{p}.expected_net_benefit"),
+        )
+    if not _has_targets(c):
+        return c.m(
+            "summary.decision",
+            t=c.threshold(),
+            k=k,
+            plan=c.plan(k),
+            scale=_plan_scale(c, k),
+            nb=nb,
+            prob=c.prob(f"{p}.p_roi_above_threshold"),
+            returns=_returns(c),
+        )
+    targets, odds = [], []
+    if c.has("targets.kpi"):
+        op = c.m(
+            "summary.op_higher" if c.book.get("metric.higher_is_better") else "summary.op_lower"
+        )
+        targets.append(c.m("summary.target_kpi", op=op, kpi=_mval(c, "targets.kpi")))
+        if c.has(f"{p}.p_kpi_target_met"):
+            odds.append(c.m("summary.odds_kpi", prob=c.prob(f"{p}.p_kpi_target_met")))
+    if c.has("targets.payback_months"):
+        months = c.num("targets.payback_months")
+        targets.append(c.m("summary.target_payback", months=months))
+        if c.has(f"{p}.p_payback_within_target"):
+            prob = c.prob(f"{p}.p_payback_within_target")
+            odds.append(c.m("summary.odds_payback", months=months, prob=prob))
+    return c.m(
+        "summary.decision_targets",
+        targets=c.m("summary.target_separator").join(targets),
+        k=k,
+        plan=c.plan(k),
+        scale=_plan_scale(c, k),
+        nb=nb,
+        odds=c.m("summary.odds_separator").join(odds),
+    )
+
+
+def _kpi(c: Ctx) -> str:
+    k = c.v("lead_plan")
+    p = f"plans.{k}"
+    median, low, high = _forecast_keys(c, k)
+    text = c.m(
+        "summary.kpi",
+        k=k,
+        median=_mval(c, median),
+        interval=c.pct("interval_prob"),
+        low=_mval(c, low),
+        high=_mval(c, high),
+        ratio=c.ratio(f"{p}.extrapolation_ratio"),
+    )
+    if c.has(f"{p}.payback_months_median"):
+        text += c.m(
+            "summary.payback",
+            median=_months(c, f"{p}.payback_months_median"),
+            interval=c.pct("interval_prob"),
+            low=_months(c, f"{p}.payback_months_lower"),
+            high=_months(c, f"{p}.payback_months_upper"),
+        )
+    return text
+
+
+def _months(c: Ctx, key: str) -> str:
+    """Months to payback; a payback beyond the value horizon (infinite) is said in words."""
+    if c.v(key) is None:
+        return c.tok(key, c.m("summary.never"))
+    return c.tok(key, c.f.fixed(c.v(key), 0) if c.v(key) >= 10 else c.f.general(c.v(key)))
+
+
+def _summary_table(c: Ctx) -> Table:
+    header = [
+        *_headers(c, "number", "plan", "scale"),
+        c.m("header.forecast", interval=c.pct("interval_prob")),
+        *_headers(c, "cost", "nb_short"),
+    ]
+    targets = _has_targets(c)
+    kpi = targets and c.has("plans.1.p_kpi_target_met")
+    payback = c.has("plans.1.payback_months_median")
+    within = targets and c.has("plans.1.p_payback_within_target")
+    if kpi:
+        header += _headers(c, "p_kpi")
+    if payback:
+        header += _headers(c, "payback")
+    if within:
+        header += _headers(c, "p_payback", months=c.num("targets.payback_months"))
+    if not targets:
+        header += _headers(c, "p_threshold", threshold=c.threshold())
+    rows = []
+    for k in range(1, c.v("n_plans") + 1):
+        p = f"plans.{k}"
+        median, low, high = _forecast_keys(c, k)
+        row = [
+            str(k),
+            c.plan(k),
+            _plan_scale(c, k),
+            _mval(c, median) + c.interval(_mval(c, low), _mval(c, high)),
+            _mark(c, k, c.money(f"{p}.expected_cost")),
+            _mark(c, k, c.money(f"{p}.expected_net_benefit")),
+        ]
+        if kpi:
+            row.append(c.prob_num(f"{p}.p_kpi_target_met"))
+        if payback:
+            row.append(_months(c, f"{p}.payback_months_median"))
+        if within:
+            row.append(c.prob_num(f"{p}.p_payback_within_target"))
+        if not targets:
+            row.append(c.prob_num(f"{p}.p_roi_above_threshold"))
+        rows.append(row)
+    return Table(header, rows, numeric=list(range(3, len(header))), style="summary")
+
+
+def _components(c: Ctx) -> list[str]:
+    """Cost components some plan spends money on, in the decision layer's order."""
+    n = c.v("n_plans")
+    parts = []
+    for part in ("data", "compute", "energy", "carbon", "fixed", "integration", "running"):
+        keys = [f"plans.{k}.cost_{part}" for k in range(1, n + 1)]
+        if all(key in c.book for key in keys) and any(c.v(key) for key in keys):
+            parts.append(part)
+    return parts
+
+
+def _breakdown_table(c: Ctx) -> Table:
+    parts = _components(c)
+    header = [*_headers(c, "number", "plan")]
+    header += [c.label("cost_components", part, part) for part in parts]
+    header += _headers(c, "cost_total")
+    rows = []
+    for k in range(1, c.v("n_plans") + 1):
+        p = f"plans.{k}"
+        row = [str(k), c.plan(k)]
+        row += [c.money(f"{p}.cost_{part}") for part in parts]
+        row.append(_mark(c, k, c.money(f"{p}.expected_cost")))
+        rows.append(row)
+    return Table(header, rows, numeric=list(range(2, len(header))), style="summary")
+
+
+def _largest_risk(c: Ctx) -> str:
+    k = c.v("tornado.plan")
+    if not c.v("tornado.n_inputs"):
+        return c.m("summary.risk_none", k=k)
+    return c.m(
+        "summary.risk",
+        input=c.tok("tornado.1.input", c.input_label(c.v("tornado.1.input"))),
+        k=c.integer("tornado.plan"),
+        low=c.pct("tornado.low"),
+        high=c.pct("tornado.high"),
+        at_low=c.money("tornado.1.metric_at_low"),
+        at_high=c.money("tornado.1.metric_at_high"),
+    )
+
+
+def _track_record(c: Ctx) -> str:
+    study = c.v("track_record.kind")
+    kind = c.tok("track_record.kind", c.m(f"summary.kind.{study}"))
+    if not c.has("track_record.share"):
+        return c.m("summary.track_none", kind=kind)
+    return c.m(
+        "summary.track",
+        kind=kind,
+        n_studies=c.integer("track_record.n_studies"),
+        held_out=c.integer("track_record.held_out"),
+        share=c.pct("track_record.share"),
+        note=c.m(f"summary.track_note.{study}"),
+    )
+
+
 # ---------------------------------------------------------------------- 1. headline
 def _returns(c: Ctx) -> str:
     if c.v("threshold") == 0:
@@ -368,7 +666,7 @@ def _heavy_plans(c: Ctx) -> list[int]:
 def _nb(c: Ctx, k: int) -> str:
     p = f"plans.{k}"
     if _heavy(c, k):
-        # the headline leaves an unreliable expectation out and says why (issue 10)
+        # the headline leaves an unreliable expectation out and says why
         return c.m(
             "headline.nb_heavy",
             flag=c.tok(f"{p}.heavy_tailed", c.m("unreliable")),
@@ -498,12 +796,19 @@ def _legend(c: Ctx) -> str:
 # ---------------------------------------------------------------------- 2. forecast
 def _forecast(c: Ctx) -> list:
     kind = c.m("forecast.predictive" if c.v("loss_kind") == "predictive" else "forecast.mean")
-    unit = c.label("axis_units", c.v("extrapolation.axis"))
+    axis = c.v("extrapolation.axis")
+    unit = c.label("axis_units", axis)
+    size = c.num
+    if axis != "compute":  # a count on one axis: in the user's words and the language's digits
+        size = c.count
+        words = _axis_unit(c, axis)
+        if words != unit.strip():
+            unit = " " + words if unit.startswith(" ") else words
     first = c.m(
         "forecast.first",
         formula=c.text("provenance.law_formula"),
         n_runs=c.integer("provenance.n_runs"),
-        max_observed=c.num("extrapolation.max_observed"),
+        max_observed=size("extrapolation.max_observed"),
         unit=unit,
         kind=kind,
     )
@@ -511,7 +816,7 @@ def _forecast(c: Ctx) -> list:
         first += c.m("forecast.compute_optimal")
     second = c.m(
         "forecast.second",
-        max_candidate=c.num("extrapolation.max_candidate"),
+        max_candidate=size("extrapolation.max_candidate"),
         unit=unit,
         max_ratio=c.ratio("extrapolation.max_ratio"),
     )
@@ -769,6 +1074,9 @@ def _headers(c: Ctx, *names: str, **fields) -> list[str]:
 
 
 def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
+    axis = c.v("extrapolation.axis")
+    if axis != "compute":  # a law on one axis (labelled images, say): that axis alone
+        return _axis_table(c, n, ok, axis)
     header = _headers(c, "number", "plan", "params", "tokens", "compute", "ratio")
     if ok:
         header += _headers(c, "loss", interval=c.pct("interval_prob"))
@@ -786,6 +1094,21 @@ def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
         if ok:
             spread = c.interval(c.num(f"{p}.loss_lower"), c.num(f"{p}.loss_upper"))
             row.append(c.num(f"{p}.loss_median") + spread)
+        rows.append(row)
+    return Table(header, rows, numeric=list(range(2, len(header))))
+
+
+def _axis_table(c: Ctx, n: int, ok: bool, axis: str) -> Table:
+    header = [*_headers(c, "number", "plan"), _axis_unit(c, axis), *_headers(c, "ratio")]
+    if ok:
+        header += _headers(c, "loss", interval=c.pct("interval_prob"))
+    rows = []
+    for k in range(1, n + 1):
+        p = f"plans.{k}"
+        row = [str(k), c.plan(k), c.count(f"{p}.{axis}"), c.ratio(f"{p}.extrapolation_ratio")]
+        if ok:
+            median, low, high = _forecast_keys(c, k)
+            row.append(_mval(c, median) + c.interval(_mval(c, low), _mval(c, high)))
         rows.append(row)
     return Table(header, rows, numeric=list(range(2, len(header))))
 
@@ -955,14 +1278,6 @@ def _provenance_table(c: Ctx) -> Table:
             shown = c.m("not_recorded") if value is None else clean(value)
             rows.append([c.label("provenance_labels", name, name), c.tok(key, shown)])
     return Table(_headers(c, "item", "record"), rows, style="provenance")
-
-
-def _appendix_table(c: Ctx) -> Table:
-    rows = []
-    for key in c.book.keys():
-        entry = c.book.entry(key)
-        rows.append([key, c.tok(key, full(entry.value)), clean(entry.unit), clean(entry.source)])
-    return Table(_headers(c, "key", "full_value", "unit", "from"), rows, style="numbers")
 
 
 def full(value) -> str:

@@ -129,8 +129,20 @@ def _japanese(x: float) -> str:
     return f"{sign}{x:.3g}"
 
 
+def _separated(x: float) -> str:
+    """3 significant digits written out with thousands separators: 12345678 -> '12,300,000'."""
+    if x == 0:
+        return "0"
+    digits = 3 - 1 - math.floor(math.log10(abs(x)))
+    return f"{round(x, min(digits, 0)):,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
 #: How each language groups a large number (3 significant digits).
 _NUMBER_SYSTEMS = {"en": _western, "ja": _japanese}
+
+#: Currencies written out with thousands separators in English (no minor unit, and amounts
+#: that readers compare digit by digit: JPY 12,300,000 rather than JPY 12.3M).
+_SEPARATED_CURRENCIES = frozenset({"JPY"})
 
 
 # ---------------------------------------------------------------------- formatter
@@ -213,6 +225,9 @@ class Formatter:
         --------
         >>> Formatter("ja").money(Money(-1.3e7, "JPY")), Formatter("ja").money(Money(9e3, "CHF"))
         ('-1,300万円', '9,000 CHF')
+        >>> en = Formatter("en")
+        >>> en.money(Money(-12_345_678, "JPY")), en.money(Money(4.5e8, "JPY"))
+        ('-JPY 12,300,000', 'JPY 450,000,000')
         """
         if m.amount is None:
             return "—"
@@ -220,7 +235,10 @@ class Formatter:
             return f"{m.currency} {m.amount}"
         names = self.messages.table("currency_names")
         sign = "-" if m.amount < 0 else ""
-        amount = self._large(abs(m.amount))
+        if self.language == "en" and m.currency in _SEPARATED_CURRENCIES:
+            amount = _separated(abs(m.amount))
+        else:
+            amount = self._large(abs(m.amount))
         key = "money_named" if m.currency in names else "money"
         return self.message(
             key, sign=sign, amount=amount, code=m.currency, name=names.get(m.currency, "")
@@ -241,11 +259,11 @@ class Formatter:
         {'p': '0%', 'n': '4,000', 'bound': '0.075%'}
         """
         p, kind = prob.p, prob.kind
-        if kind in ("none", "all"):
+        if kind in ("none", "all") and prob.n_draws:  # (kind says n_draws is set)
             bound = 300.0 / prob.n_draws
             shown = f"{bound:.2g}%" if kind == "none" else f"{100 - bound:.4g}%"
             return {"p": f"{100 * p:.0f}%", "n": self.integer(prob.n_draws), "bound": shown}
-        if kind == "plain":
+        if kind == "plain" or prob.mc_se is None:
             return {"p": f"{100 * p:.0f}%"}
         se = 100 * prob.mc_se
         if se >= 0.95:

@@ -25,7 +25,7 @@ from .assumptions import check_sources
 from .document import Heading, build, clean, full, headline_blocks
 from .evidence import check_result_matches_model, gather, lead_row
 from .export import write_csv
-from .memo_figures import figure_names, render_figures
+from .memo_figures import cjk_font, figure_names, render_figures
 from .messages import LANGUAGES
 from .numbers import collect
 from .provenance import provenance
@@ -38,7 +38,11 @@ _MAX_TEXT = 300
 class RiskMemo:
     """A board memo of a risk review, in English or Japanese, as HTML, Markdown and CSV.
 
-    Sections, in order (issue 4): 1. headline (likelihood words with the number and its Monte
+    Page 1 is an executive summary: the decision against the ROI threshold (and the KPI and
+    payback targets when given), the forecast of the metric with its interval, cost and odds of
+    each plan, the single largest risk (the top bar of the tornado) and how often the method's
+    90% intervals held in backtests on public studies of the same kind. The technical appendix
+    follows, sections in order: 1. headline (likelihood words with the number and its Monte
     Carlo error for the plan with the highest expected net benefit and for the alternatives);
     2. fan chart of loss over scale with the candidate plans and the extrapolation ratio;
     3. ROI distribution of each plan (quantile dot plots, percentiles 5/25/50/75/95, break-even
@@ -46,8 +50,8 @@ class RiskMemo:
     acceptability curves with break-even values; 5. the tornado of drivers, EVPI and the worth
     of one more pilot run; 6. assumptions (every input with distribution, source and date; the
     priors and the prior-sensitivity line); 7. diagnostics and provenance (R-hat, ESS,
-    divergences, SHA-256 of the runs, versions, seeds, draws, dates); and an appendix listing
-    every number with its key and source.
+    divergences, SHA-256 of the runs, versions, seeds, draws, dates). Every number with its key,
+    unit and source is in :attr:`numbers_table` (:meth:`to_csv`), not in the printed memo.
 
     Parameters
     ----------
@@ -83,6 +87,10 @@ class RiskMemo:
         Where each business input comes from: ``{"cost.usd_per_gpu_hour": ("vendor quote",
         "2025-05-01")}`` or a text alone. Unlisted inputs show the package default's source, or
         "not recorded".
+    numbers_files : tuple of str, optional
+        File names, relative to the memo, of the numbers files written beside it (e.g.
+        ``("numbers.json", "numbers.csv")``, as ``scaling-bayes review`` writes them); the
+        summary links them. Without them the summary names :meth:`to_csv` instead.
 
     Raises
     ------
@@ -132,6 +140,7 @@ class RiskMemo:
         date=None,
         data_path=None,
         sources=None,
+        numbers_files=(),
     ) -> None:
         self.model = _check_model(model)
         self.result = _check_result(ladder_or_risk, model)
@@ -150,6 +159,7 @@ class RiskMemo:
         self.date = _check_date(date)
         self.data_path = _check_data_path(data_path)
         self.sources = check_sources(sources, plans)
+        self.numbers_files = _check_numbers_files(numbers_files)
         self._cache: dict = {}
 
     # ------------------------------------------------------------------ computed parts
@@ -177,20 +187,23 @@ class RiskMemo:
                 title=self.title,
                 author=self.author,
                 sources=self.sources,
+                cjk_labels=cjk_font() is not None,
             )
         return self._cache["book"]
 
     def _blocks(self):
         if "blocks" not in self._cache:
             names = figure_names(self._evidence())
-            self._cache["blocks"] = build(self._book(), self.language, names)
+            self._cache["blocks"] = build(self._book(), self.language, names, self.numbers_files)
         return self._cache["blocks"]
 
     def _figures(self) -> dict[str, bytes]:
         if "figures" not in self._cache:
             evidence = self._evidence()
             seed = int(evidence.ladder.entropy % (2**32))
-            self._cache["figures"] = render_figures(evidence, random_seed=seed)
+            self._cache["figures"] = render_figures(
+                evidence, random_seed=seed, language=self.language
+            )
         return self._cache["figures"]
 
     # ------------------------------------------------------------------ public
@@ -279,6 +292,29 @@ class RiskMemo:
         )
         return f"RiskMemo({self.title!r}, {kind}, language={self.language!r})"
 
+    def _repr_html_(self) -> str:
+        """Notebook display: title, convergence verdict and the headline, escaped (the same
+        blocks as :attr:`text`; :meth:`to_html` writes the whole memo)."""
+        from ..core.display import card_html, warning_html
+
+        book = self._book()
+        sources = {k: (full(book[k]), book.entry(k).source) for k in book.keys()}
+
+        def text(value) -> str:
+            return str(render.html_text(value, sources))
+
+        parts = []
+        for block in headline_blocks(self._blocks()):
+            if block.kind == "box":
+                paras = "".join(f"<p>{text(p)}</p>" for p in block.paras)
+                parts.append(warning_html(f"<strong>{text(block.title)}</strong>{paras}"))
+            elif block.kind == "bullets":
+                items = "".join(f"<li>{text(item)}</li>" for item in block.items)
+                parts.append(f"<ul>{items}</ul>")
+            elif block.kind != "heading" and hasattr(block, "text"):
+                parts.append(f"<p>{text(block.text)}</p>")
+        return card_html(self.title, converged=self.converged, blocks=parts)
+
 
 # ---------------------------------------------------------------------- checks
 def _is_heading(block) -> bool:
@@ -322,6 +358,22 @@ def _check_text(value, name: str, *, required: bool) -> str:
     if len(text) > _MAX_TEXT:
         raise ConfigError(f"{name} is {len(text)} characters long; keep it under {_MAX_TEXT}")
     return text
+
+
+def _check_numbers_files(names) -> tuple[str, ...]:
+    if isinstance(names, str) or not isinstance(names, tuple | list):
+        raise ConfigError(
+            f"numbers_files must be a tuple of file names such as ('numbers.json',); got {names!r}"
+        )
+    out = []
+    for name in names:
+        if not isinstance(name, str) or not name or Path(name).name != name:
+            raise ConfigError(
+                f"numbers_files holds {name!r}; give plain file names beside the memo, such as "
+                "'numbers.json'"
+            )
+        out.append(name)
+    return tuple(out)
 
 
 def _check_tornado(table, result):

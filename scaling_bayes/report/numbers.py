@@ -22,6 +22,7 @@ from ..core.exceptions import ScalingBayesError
 from ..decision import DO_NOTHING
 from ..decision.metrics import PARETO_K_MAX
 from .assumptions import input_facts, prior_facts
+from .track_record import study_kind, track_record
 
 __all__ = ["NumberBook", "collect", "draws_key", "plain"]
 
@@ -104,8 +105,20 @@ class NumberBook:
         return pd.DataFrame(rows, columns=["key", "value", "unit", "source"])
 
 
-def collect(evidence, *, provenance: dict, title: str, author: str, sources: dict) -> NumberBook:
-    """Fill a :class:`NumberBook` from the gathered results (see :mod:`.evidence`)."""
+def collect(
+    evidence,
+    *,
+    provenance: dict,
+    title: str,
+    author: str,
+    sources: dict,
+    cjk_labels: bool = False,
+) -> NumberBook:
+    """Fill a :class:`NumberBook` from the gathered results (see :mod:`.evidence`).
+
+    ``cjk_labels``: a font that draws Japanese is installed, so the Japanese memo's figures
+    are labelled in Japanese (recorded in both languages: the book is the same in each).
+    """
     book = NumberBook()
     ladder = evidence.ladder
     t = ladder.table
@@ -129,14 +142,18 @@ def collect(evidence, *, provenance: dict, title: str, author: str, sources: dic
     book.add("mcmc_chains", ladder.losses.n_chains, "count", "ScaleLadder.losses.n_chains")
     book.add("interval_prob", a.interval_prob, "probability", "ScaleLadder.interval_prob")
     book.add("single_plan", evidence.single, "flag", "RiskMemo built from one RiskResult")
+    book.add("figures.cjk_labels", cjk_labels, "flag", "report.memo_figures.cjk_font() found one")
     _scales(book, evidence)
+    _words(book, evidence)
     if evidence.converged:
         _decisions(book, evidence)
+        _targets(book, evidence)
         _tornado(book, evidence)
         _curve(book, evidence)
     _pilot(book, evidence)
     _prior_sensitivity(book, evidence)
     _backtest(book, evidence)
+    _track_record(book, evidence)
     _assumptions(book, evidence, sources)
     _diagnostics(book, evidence)
     for key, value in provenance.items():
@@ -548,6 +565,97 @@ def _backtest(book: NumberBook, evidence) -> None:
     for col in ("coverage_90", "coverage_50", "median_abs_rel_error"):
         book.add(f"backtest.{col}", m[col], "fraction", f"Backtest.metrics['{col}']")
     book.add("backtest.converged", bt.converged, "flag", "Backtest.converged")
+
+
+#: Cost components of a plan, in the order the memo lists them (the decision layer's
+#: ``COST_COMPONENTS``; ladders from before the breakdown have none of these columns).
+COST_COMPONENTS = ("data", "compute", "energy", "carbon", "fixed", "integration", "running")
+
+
+def _words(book: NumberBook, evidence) -> None:
+    """The metric and the scale axis in the user's words, when the data name them."""
+    data = evidence.model.data_
+    metric = getattr(data, "metric", None)
+    if metric is not None:
+        book.add("metric.name", str(metric.name), "text", "model.data_.metric.name")
+        book.add("metric.unit", str(metric.unit), "text", "model.data_.metric.unit")
+        book.add(
+            "metric.higher_is_better",
+            bool(metric.higher_is_better),
+            "flag",
+            "model.data_.metric.higher_is_better",
+        )
+    axis = book["extrapolation.axis"]
+    if hasattr(data, "axis_label"):
+        book.add(
+            "axis.label", str(data.axis_label(axis)), "text", f"model.data_.axis_label({axis!r})"
+        )
+        book.add("axis.unit", str(data.axis_unit(axis)), "text", f"model.data_.axis_unit({axis!r})")
+
+
+def _metric_draws(evidence, i: int):
+    """Plan i's predictive draws of the metric in its own scale and direction."""
+    loss = np.asarray(evidence.ladder.draws[i].loss, dtype=float)
+    metric = getattr(evidence.model.data_, "metric", None)
+    return loss if metric is None else np.asarray(metric.from_loss(loss), dtype=float)
+
+
+def _targets(book: NumberBook, evidence) -> None:
+    """KPI and payback targets set in advance, the metric forecast, the cost breakdown and the
+    payback period of each plan (when the ladder carries them)."""
+    ladder = evidence.ladder
+    t = ladder.table
+    cur = ladder.currency
+    prob = ladder.interval_prob
+    tail = (1 - prob) / 2
+    unit = book.get("metric.unit") or evidence.model.loss_unit
+    kpi = getattr(ladder, "kpi_target", None)
+    payback = getattr(ladder, "payback_target", None)
+    if kpi is not None and np.isfinite(kpi):
+        book.add("targets.kpi", kpi, unit, "ScaleLadder.kpi_target")
+    if payback is not None and np.isfinite(payback):
+        book.add("targets.payback_months", payback, "months", "ScaleLadder.payback_target")
+    horizon = getattr(ladder, "horizon_months", None)
+    if horizon is not None and np.isfinite(horizon):
+        book.add("horizon_months", horizon, "months", "ScaleLadder.horizon_months")
+    for i, row in t.iterrows():
+        k = f"plans.{i + 1}"
+        draws = _metric_draws(evidence, i)
+        lo, mid, hi = np.quantile(draws, [tail, 0.5, 1 - tail])
+        src = f"quantiles of the metric of ScaleLadder.draws[{i}].loss"
+        book.add(f"{k}.metric_median", mid, unit, src)
+        book.add(f"{k}.metric_lower", lo, unit, src)
+        book.add(f"{k}.metric_upper", hi, unit, src)
+        for part in COST_COMPONENTS:
+            col = f"expected_cost_{part}"
+            if col in t.columns:
+                book.add(f"{k}.cost_{part}", row[col], cur, _lad(i, col))
+        for col, col_unit in (
+            ("payback_months_median", "months"),
+            ("payback_months_lower", "months"),
+            ("payback_months_upper", "months"),
+            ("p_payback_within_target", "probability"),
+            ("p_payback_within_target_mc_se", "probability"),
+            ("p_kpi_target_met", "probability"),
+            ("p_kpi_target_met_mc_se", "probability"),
+        ):
+            if col in t.columns and not (col.startswith("p_") and pd.isna(row[col])):
+                book.add(f"{k}.{col}", row[col], col_unit, _lad(i, col))
+
+
+def _track_record(book: NumberBook, evidence) -> None:
+    """How often the method's 90% intervals held on public studies of the review's kind."""
+    kind = study_kind(evidence.model)
+    book.add("track_record.kind", kind, "text", "report.track_record.study_kind(model)")
+    record = track_record(kind)
+    if record is None:
+        return
+    src = f"report.track_record.TRACK_RECORD['{kind}'] ({record.source})"
+    if record.covered is not None:
+        book.add("track_record.covered", record.covered, "count", src)
+    book.add("track_record.held_out", record.held_out, "count", src)
+    book.add("track_record.n_studies", record.n_studies, "count", src)
+    book.add("track_record.share", record.share, "fraction", src)
 
 
 def _assumptions(book: NumberBook, evidence, sources: dict) -> None:

@@ -7,8 +7,10 @@ token as a ``<span>`` with its key and full value; Markdown texts go through :fu
 (HTML and Markdown punctuation escaped in numbers and user text). The HTML has no scripts, no
 external resources (figures are ``data:`` URIs, the CSS is inline) and a
 Content-Security-Policy that forbids both, so it opens the same offline, in a mail client or
-printed to PDF. Print rules (in the CSS): A4 pages, figures and tables kept whole, headings
-kept with what follows, and the appendix of numbers on a new page.
+printed to PDF. Print rules (in the CSS): A4 pages, a body font of 10.5 pt, the executive
+summary alone on page 1, the technical appendix from page 2, figures and tables kept whole and
+headings kept with what follows. The only links are relative ones to the numbers files written
+beside the memo.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .document import TOKEN, Box, Bullets, Figure, Heading, Para, plain_text
+from .document import TOKEN, Box, Bullets, Figure, Heading, Links, Para, plain_text
 
 __all__ = ["html_text", "md_escape", "md_text", "to_html", "to_markdown", "to_text"]
 
@@ -81,15 +83,16 @@ def to_html(
     """
     shown = [b for b in blocks if not isinstance(b, Figure) or b.name in figures]
     start = next(
-        (i for i, b in enumerate(shown) if isinstance(b, Heading) and b.anchor == "appendix"),
+        (i for i, b in enumerate(shown) if isinstance(b, Heading) and b.anchor == "technical"),
         len(shown),
     )
     return (
         _environment()
         .get_template("memo.html.j2")
         .render(
-            body=shown[:start],
-            appendix=shown[start:],
+            quote=quote,
+            summary=shown[:start],
+            technical=shown[start:],
             figures={k: base64.b64encode(v).decode("ascii") for k, v in figures.items()},
             lang=lang,
             title=plain_text(title),
@@ -150,6 +153,7 @@ def to_markdown(blocks: list, figure_files: dict[str, str]) -> str:
         .render(
             blocks=shown,
             figures={k: quote(v) for k, v in figure_files.items()},
+            quote=quote,
             text=md_text,
             escape=md_escape,
         )
@@ -167,4 +171,7 @@ def to_text(blocks: list) -> str:
             out.append("\n".join(f"- {plain_text(item)}" for item in block.items))
         elif isinstance(block, Box):
             out.append("\n".join([f"!! {plain_text(block.title)}", *map(plain_text, block.paras)]))
+        elif isinstance(block, Links):
+            files = ", ".join(label for label, _ in block.items)
+            out.append(f"{plain_text(block.text)} {files}")
     return "\n\n".join(out)

@@ -1,0 +1,114 @@
+"""How often the method's 90% intervals held in backtests on public studies of each kind.
+
+The executive summary of a memo states how far its intervals can be trusted, measured on
+studies *of its own kind*: language-model ladders (parameters and tokens) for a review of a
+language model, learning curves (a metric over the amount of data) for a review along a data
+axis. The figures are constants measured once by the package's benchmarks and restated here
+with their source; a memo cites them, it does not recompute them.
+
+Language-model ladders: leave-future-out forecasts on four public studies (Hoffmann et al.
+2022, https://arxiv.org/abs/2203.15556, split (a) by model size; Porian et al. 2024,
+https://arxiv.org/abs/2406.19146; Brown et al. 2020, https://arxiv.org/abs/2005.14165;
+Biderman et al. 2023, https://arxiv.org/abs/2304.01373), each held-out run scored once:
+the 90% predictive intervals covered 19 of 36 held-out runs (``benchmarks/bench_evidence.py
+--n-boot 200 --seed 0``). They held on every run of the three studies where the law's form held
+and failed on Chinchilla, where it did not.
+
+Learning curves (a bounded metric over the amount of data): the 36 vision learning curves of the
+M4 benchmark (Alabdulmohsin et al. 2022, https://arxiv.org/abs/2209.06640; few-shot error rate of
+6 architectures on Birds-200 and CIFAR-100), each fitted on its training points and scored on
+its held-out larger scales (1,438 points), with the law chosen leave-one-task-out: the 90%
+intervals covered 64% of the held-out points (standard error 4 points, over curves;
+``benchmarks/bench_m4_vision.py --chains 4 --tune 500 --draws 500 --max-heldout 40``). They are
+over-confident: the tail of a curve bends a little differently from what its first points imply.
+
+Examples
+--------
+>>> from scaling_bayes.report.track_record import track_record
+>>> r = track_record("language_model")
+>>> r.covered, r.held_out, r.n_studies, round(r.share, 2)
+(19, 36, 4, 0.53)
+>>> c = track_record("learning_curve")
+>>> c.covered is None, c.held_out, c.n_studies, c.share
+(True, 1438, 36, 0.64)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.exceptions import ConfigError
+
+__all__ = ["TRACK_RECORD", "TrackRecord", "study_kind", "track_record"]
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """Coverage of the 90% intervals on held-out points of public studies of one kind.
+
+    Attributes
+    ----------
+    kind : str
+        ``"language_model"`` or ``"learning_curve"``.
+    share : float
+        Share of held-out points inside their 90% interval, as the benchmark reported it.
+    held_out : int
+        Held-out points scored.
+    n_studies : int
+        Public studies (or curves) the points come from.
+    source : str
+        The benchmark command that measured it and the studies it used.
+    covered : int or None
+        Held-out points inside their 90% interval, when the benchmark reported the count.
+    """
+
+    kind: str
+    share: float
+    held_out: int
+    n_studies: int
+    source: str
+    covered: int | None = None
+
+
+#: Measured coverage per kind of study (see the module docstring for the studies).
+TRACK_RECORD: dict[str, TrackRecord] = {
+    "language_model": TrackRecord(
+        kind="language_model",
+        share=19 / 36,
+        held_out=36,
+        n_studies=4,
+        covered=19,
+        source=(
+            "scaling_bayes benchmarks/bench_evidence.py --n-boot 200 --seed 0: Hoffmann et al. "
+            "2022 (a), Porian et al. 2024, Brown et al. 2020, Biderman et al. 2023"
+        ),
+    ),
+    "learning_curve": TrackRecord(
+        kind="learning_curve",
+        share=0.64,
+        held_out=1438,
+        n_studies=36,
+        source=(
+            "scaling_bayes benchmarks/bench_m4_vision.py --chains 4 --tune 500 --draws 500 "
+            "--max-heldout 40: the 36 vision curves of the M4 benchmark (Alabdulmohsin et al. "
+            "2022), law chosen leave-one-task-out"
+        ),
+    ),
+}
+
+
+def study_kind(model) -> str:
+    """The kind of study a fitted model's review belongs to.
+
+    A one-axis law along the data axis (``x="tokens"``, which a learning curve over labelled
+    samples uses) is a learning curve; laws with a parameter or compute axis are
+    language-model ladders.
+    """
+    return "learning_curve" if getattr(model, "x", None) == "tokens" else "language_model"
+
+
+def track_record(kind: str) -> TrackRecord | None:
+    """The measured coverage for ``kind``, or None when none has been measured yet."""
+    if kind not in ("language_model", "learning_curve"):
+        raise ConfigError(f"kind must be 'language_model' or 'learning_curve'; got {kind!r}")
+    return TRACK_RECORD.get(kind)
