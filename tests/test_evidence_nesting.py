@@ -1,0 +1,87 @@
+"""Nested leave-one-study-out: the choices for study S never use S's data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_evidence
+    finally:
+        sys.path.remove(str(BENCH))
+    return bench_evidence
+
+
+def _points(seed: int) -> pd.DataFrame:
+    """Hand-built held-out predictions of 6 studies in both groups of forms."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    groups = {"two_axis": ("chinchilla", "alpha_eq_beta"), "one_axis": ("power", "saturating")}
+    for s in range(6):
+        group = "two_axis" if s < 3 else "one_axis"
+        for run in range(4):
+            y = rng.normal(0, 0.02)
+            d = rng.uniform(0.5, 3.0)
+            for k, form in enumerate(groups[group]):
+                rows.append(
+                    dict(
+                        group=group,
+                        study=f"S{s}",
+                        run=f"r{run}",
+                        form=form,
+                        mu=y + rng.normal(0, 0.01 * (k + 1)),
+                        sd=0.005,
+                        y=y,
+                        distance=d,
+                    )
+                )
+    return pd.DataFrame(rows)
+
+
+def test_choice_for_a_study_ignores_that_studys_data(bench, monkeypatch):
+    monkeypatch.setattr(
+        bench,
+        "GROUPS",
+        {"two_axis": ("chinchilla", "alpha_eq_beta"), "one_axis": ("power", "saturating")},
+    )
+    points = _points(0)
+    before = bench.choose(points, "S1")
+    # scramble everything S1 holds (observations, predictions, distances)
+    scrambled = points.copy()
+    m = scrambled["study"] == "S1"
+    scrambled.loc[m, "y"] += 0.5
+    scrambled.loc[m, "mu"] -= 0.3
+    scrambled.loc[m, "distance"] *= 10
+    after = bench.choose(scrambled, "S1")
+    assert after["weights"] == before["weights"]
+    assert after["tau_prob"] == before["tau_prob"]
+    assert "S1" not in after["studies_used"]
+    # ... while a choice that may use S1 does change: the test can fail
+    assert bench.choose(scrambled, "S2")["tau_prob"] != bench.choose(points, "S2")["tau_prob"]
+
+
+def test_committed_choices_leave_each_study_out(bench):
+    if not bench.CHOICES.exists():
+        pytest.skip("benchmarks/evidence_choices.json not written yet (run bench_evidence.py)")
+    choices = json.loads(bench.CHOICES.read_text())
+    studies = set(choices["per_study"])
+    assert len(studies) >= 10
+    for key in ("per_study", "pilot_per_study"):
+        assert set(choices[key]) == studies
+        for study, choice in choices[key].items():
+            assert study not in choice["studies_used"]
+            assert set(choice["studies_used"]) == studies - {study}
+            assert sum(choice["tau_prob"]) == pytest.approx(1.0, abs=1e-4)
+    assert set(choices["all"]["studies_used"]) == studies
+    assert set(choices["pilot_all"]["studies_used"]) == studies
