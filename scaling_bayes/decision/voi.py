@@ -4,7 +4,8 @@
   nothing"): ``E[max_d NB_d] - max_d E[NB_d]``, the most any study could be worth.
 * **EVSI of one pilot run** at a small scale, by preposterior analysis: simulate the pilot's
   final loss from the posterior predictive (a posterior draw, then the fit's own noise model
-  ``log L_obs = log L + sigma t_nu``), update the posterior by importance reweighting of the
+  ``link(L_obs) = link(L) + sigma t_nu``, with ``link = log``, or the logit of a bounded
+  metric's share of its bound), update the posterior by importance reweighting of the
   posterior draws with the pilot's likelihood, choose the plan with the highest updated expected
   net benefit, and average over simulated pilots::
 
@@ -264,7 +265,11 @@ def evsi_pilot(
     fc = model.predict(**scales, random_seed=child_seed(entropy, 5))
     if fc.n_scales != 1:
         raise DataError("give one pilot scale: params= and tokens= (or compute=) as numbers")
-    log_mean = np.log(fc.flat_draws("mean")[:, 0])
+    # Pilot results are simulated and weighed on the fit's own link scale (log loss; the
+    # logit of a bounded metric), where its noise is Student-t; the Jacobian of the link does
+    # not depend on the draw, so it cancels from the importance weights.
+    link = getattr(model, "likelihood", STUDENT_T_LOG_LOSS).link
+    log_mean = np.asarray(link(fc.flat_draws("mean")[:, 0]), float)
     noise = model.noise_draws()
     sigma = np.asarray(noise["sigma"], float)
     nu = np.asarray(noise["nu"], float)
