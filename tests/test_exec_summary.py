@@ -189,11 +189,11 @@ def test_track_record_is_of_studies_of_the_same_kind(inspection, language_model)
     record = TRACK_RECORD["language_model"]
     n = lm["en"].numbers
     assert n["track_record.kind"] == "language_model" == study_kind(lm["en"].model)
-    assert (n["track_record.covered"], n["track_record.held_out"]) == (19, 36)
-    assert n["track_record.share"] == pytest.approx(19 / 36)
-    assert n["track_record.n_studies"] == record.n_studies == 4
+    assert (n["track_record.covered"], n["track_record.held_out"]) == (46, 87)
+    assert n["track_record.share"] == pytest.approx(46 / 87)
+    assert n["track_record.n_studies"] == record.n_studies == 6
     text = _text(_summary(lm["en"]))
-    assert "4 public language-model scaling studies" in text and "53% of 36 held-out" in text
+    assert "6 public language-model scaling studies" in text and "53% of 87 held-out" in text
     assert "conditional on the law's form" in text
     _, insp = inspection
     n = insp["en"].numbers
