@@ -142,9 +142,7 @@ class BoundedStubModel(StubModel):
 
     def predict(self, *, params=None, tokens=None, compute=None, random_seed=None):
         params = np.atleast_1d(np.asarray(params, float))
-        columns = [
-            special.expit(self.theta) if p < 1e9 else 2.3 - 0.5 * self.theta for p in params
-        ]
+        columns = [special.expit(self.theta) if p < 1e9 else 2.3 - 0.5 * self.theta for p in params]
         tokens = np.atleast_1d(np.asarray(tokens, float))
         return sb.Forecast.from_draws(np.column_stack(columns), params=params, tokens=tokens)
 
