@@ -232,3 +232,39 @@ def test_cli_reports_an_unwritable_output_folder(tmp_path, capsys):
     assert "cannot write to output folder" in capsys.readouterr().err
     assert main(["demo", "--out", str(blocker), "--force"]) == 2
     assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_deprecated_config_keys_are_shown_by_the_command(tmp_path):
+    """Python hides DeprecationWarning outside __main__; the command shows a renamed key's."""
+    import shutil
+    import subprocess
+    import sys
+
+    source = example_config_path()
+    text = source.read_text(encoding="utf-8")
+    assert "\nfixed = " in text
+    text = text.replace("\nfixed = ", "\nfixed_usd = ").replace(
+        "\nthreshold = ", "\nnot_a_key = 1\nthreshold = "
+    )  # an unknown key as well: refused after the key is read, before any fit
+    config = tmp_path / source.name
+    config.write_text(text, encoding="utf-8")
+    for other in source.parent.glob("*.csv"):
+        shutil.copy(other, tmp_path / other.name)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from scaling_bayes.app.cli import main; sys.exit(main(sys.argv[1:]))",
+            "review",
+            str(config),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    assert "[cost].fixed_usd is deprecated; write [cost].fixed" in run.stderr
+    assert "not_a_key" in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -24,6 +24,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 
 from ..core.exceptions import ConfigError, ScalingBayesError
 
@@ -40,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_ERROR
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # Python hides DeprecationWarning outside __main__; a config key's new name is news
+            # the user of the command line can act on, so those warnings are shown.
+            warnings.filterwarnings(
+                "default", message=r"\[\w+\]\.\w+ is deprecated", category=DeprecationWarning
+            )
+            return args.func(args)
     except ScalingBayesError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
@@ -117,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
 DEMO_FOLDERS = {"language-model": "language_model", "inspection": "inspection"}
 #: Titles of the memos in the language other than the config's own.
 DEMO_TITLES = {
-    "language-model": {"ja": "検査モデルの規模拡大：どの規模に投資するか"},
+    "language-model": {"ja": "言語モデルの規模拡大：どの規模に投資するか"},
     "inspection": {"en": "Visual inspection model: how many more images to label?"},
 }
 
@@ -219,8 +226,6 @@ def _parse_predict(items: list[str]) -> dict[str, list[float]]:
 
 
 def _fit(args) -> int:
-    import warnings
-
     from ..core.data import ScalingData
     from ..core.model import ScalingLawModel
     from .preflight import check_scales, check_seed
