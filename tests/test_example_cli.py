@@ -137,7 +137,7 @@ def test_demo_writes_both_reviews_in_both_languages(tmp_path, fake_fits, capsys)
     # the language-model memo in English with a Japanese copy, the inspection memo the other way
     assert (lm / "memo_ja.html").exists() and (inspection / "memo_en.html").exists()
     ja_lm = (lm / "memo_ja.html").read_text(encoding="utf-8")
-    assert "<title>検査モデルの規模拡大：どの規模に投資するか</title>" in ja_lm
+    assert "<title>言語モデルの規模拡大：どの規模に投資するか</title>" in ja_lm
     ja_insp = (inspection / "memo.html").read_text(encoding="utf-8")
     assert "<title>外観検査モデル：追加のラベル付けにどこまで投資するか</title>" in ja_insp
     assert "経営向け要約" in ja_insp and "万円" in ja_insp

@@ -118,7 +118,7 @@ def rendered(model, ladder, pilot, tmp_path_factory):
         memo = RiskMemo(
             model,
             ladder,
-            title="Scaling the inspection model",
+            title="Scaling the language model",
             author="Risk team",
             language=lang,
             pilot=pilot,

@@ -33,8 +33,8 @@ pypdf = pytest.importorskip("pypdf", reason="pypdf (dev extra) reads the printed
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 TITLES = {
-    "en": "Scaling the inspection model: which size to fund?",
-    "ja": "検査モデルの規模拡大：どの規模に投資するか",
+    "en": "Scaling the language model: which size to fund?",
+    "ja": "言語モデルの規模拡大：どの規模に投資するか",
 }
 SUMMARY = {"en": "Executive summary", "ja": "経営向け要約"}
 TECHNICAL = {"en": "Technical appendix", "ja": "技術付録"}

@@ -77,7 +77,7 @@ The names of earlier releases (``usd_per_gpu_hour``, ``fixed_usd``, ``usd_per_kw
 read, with a ``DeprecationWarning`` naming the new key; giving both is refused.
 
     [memo]
-    title = "Scaling the inspection model"
+    title = "Scaling the language model"
     author = "Risk office"
     language = "en"               # en | ja
 

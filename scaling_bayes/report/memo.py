@@ -115,7 +115,7 @@ class RiskMemo:
     >>> value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=1.5e6)
     >>> plans = [sb.Investment(params=n, tokens=20 * n, value=value) for n in (1e9, 3e9)]
     >>> ladder = sb.compare_scales(model, plans, threshold=0.2, random_seed=0)
-    >>> memo = RiskMemo(model, ladder, title="Scaling the inspection model", date="2025-06-30")
+    >>> memo = RiskMemo(model, ladder, title="Scaling the language model", date="2025-06-30")
     >>> p = memo.numbers["plans.2.p_roi_above_threshold"]
     >>> p == float(ladder.table["p_roi_above_threshold"].iloc[1])
     True
@@ -354,7 +354,7 @@ def _check_text(value, name: str, *, required: bool) -> str:
         raise ConfigError(f"{name} must be a string; got {type(value).__name__}")
     text = clean(value)
     if required and not text:
-        raise ConfigError(f"{name} must not be empty; e.g. {name}='Scaling the inspection model'")
+        raise ConfigError(f"{name} must not be empty; e.g. {name}='Scaling the language model'")
     if len(text) > _MAX_TEXT:
         raise ConfigError(f"{name} is {len(text)} characters long; keep it under {_MAX_TEXT}")
     return text
