@@ -52,9 +52,10 @@ from .core.exceptions import (
 )
 from .core.forecast import Forecast
 from .core.metric import Metric
+from .core.mixture import FormMixture
 from .core.model import ScalingLawModel
 from .core.simulate import EPOCH_CHINCHILLA, chinchilla_loss, design_grid, simulate_runs
-from .datasets import load_example
+from .datasets import load_example, load_inspection_example
 from .decision import (
     COST_COMPONENTS,
     GPU_SPECS,
@@ -115,6 +116,7 @@ __all__ = [
     "EVPIResult",
     "ExtrapolationWarning",
     "Forecast",
+    "FormMixture",
     "InputWarning",
     "Investment",
     "LawComparison",
@@ -154,6 +156,7 @@ __all__ = [
     "law_comparison_plot_data",
     "likelihood_words",
     "load_example",
+    "load_inspection_example",
     "payback_months",
     "plans_from_budgets",
     "plot_acceptability",
