@@ -238,3 +238,38 @@ def test_sampling_coordinates_carry_the_prior_with_the_exact_jacobian():
                 log_prior += stats.lognorm(s=sigma, scale=np.exp(mu)).logpdf(value)
         assert potential == pytest.approx(log_prior + log_det, abs=1e-5)
         assert 0 < natural[3] < 1  # the ceiling stays below the bound
+
+
+# ---------------------------------------------------------------------- prior predictive
+def _bounded_data(metric):
+    runs = pd.DataFrame({"images": IMAGES, "error": ERRORS})
+    if metric.direction == "higher":
+        runs["error"] = 1.0 - runs["error"]
+    return sb.ScalingData.from_frame(
+        runs, params=None, tokens="images", loss="error", kinds={"tokens": "count"}, metric=metric
+    )
+
+
+@pytest.mark.parametrize("direction", ["lower", "higher"])
+def test_prior_predictive_of_a_bounded_metric_stays_inside_its_bounds(direction):
+    """The priors alone, with the metric's own bound and logit noise, never leave (0, 1)."""
+    metric = sb.Metric(
+        "error rate" if direction == "lower" else "accuracy", "fraction", direction, bounds=(0, 1)
+    )
+    model = sb.ScalingLawModel(law="saturating", x="tokens")
+    fc = sb.prior_predictive(model, _bounded_data(metric), tokens=[2e4, 2e6], random_seed=0)
+    assert fc.metric == metric
+    draws = fc.metric_draws().values
+    assert np.all((draws > 0) & (draws < 1))
+    # the metric's direction: an accuracy forecast is 1 - the modelled error
+    np.testing.assert_allclose(draws, metric.from_loss(fc.draws.values))
+    # logit-scale noise: the predictive draws spread around the law's draws on the logit scale
+    z = stats.logistic.ppf(fc.draws.values) - stats.logistic.ppf(fc.mean_draws.values)
+    assert np.all(np.isfinite(z))
+
+
+def test_prior_predictive_refuses_a_law_that_does_not_suit_the_metric():
+    with pytest.raises(sb.DataError, match="bounded"):
+        sb.prior_predictive(
+            sb.ScalingLawModel(law="power", x="tokens"), _bounded_data(ERROR_RATE), tokens=[2e4]
+        )

@@ -21,6 +21,7 @@ from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import ConfigError, DesignWarning, ExtrapolationWarning, InputWarning
 from ..core.forecast import Forecast
 from ..core.laws import mean_loss
+from ..core.likelihood import likelihood_for
 from ..core.priors import PRIOR_PRESETS, is_fixed
 from ._inputs import check_prob
 
@@ -67,6 +68,7 @@ def prior_predictive(
     """
     import pymc as pm
 
+    data = model._check_data(data, check_design=False)  # the metric must suit the law
     priors = model.resolved_priors()
     _, reference, y_min = model._model_inputs(data)
     spec = model.law_spec
@@ -78,18 +80,28 @@ def prior_predictive(
     if spec.has_irreducible:
         prior_draws["E_fraction"] = np.minimum(prior_draws["E_fraction"], 1.0)
     requested = {a: np.atleast_1d(np.asarray(scales[a], float)) for a in model.axes}
-    mean = mean_loss(spec, prior_draws, requested, x=model.x, reference=reference, y_min=y_min)
+    upper = data.metric.loss_upper if spec.saturating else np.inf
+    mean = mean_loss(
+        spec, prior_draws, requested, x=model.x, reference=reference, y_min=y_min, upper=upper
+    )
     rng = np.random.default_rng(random_seed)
     nu = prior_draws["nu"] if "nu" in prior_draws else np.full((1, draws), priors["nu"])
     noise = {"sigma": prior_draws["sigma"][..., None], "nu": nu[..., None]}
     forecast = Forecast.from_draws(
-        model.likelihood.random(rng, mean=mean, noise=noise),
+        likelihood_for(data.metric).random(rng, mean=mean, noise=noise),
         mean_draws=mean,
         params=requested.get("params"),
         tokens=requested.get("tokens"),
         compute=requested.get("compute"),
+        metric=data.metric,
     )
-    return Forecast(forecast.idata, forecast.scales, law=f"{model.law} prior")
+    return Forecast(
+        forecast.idata,
+        forecast.scales,
+        law=f"{model.law} prior",
+        loss_unit=model.loss_unit,
+        metric=data.metric,
+    )
 
 
 @dataclass(frozen=True)
