@@ -161,3 +161,33 @@ def test_demo_checks_every_output_folder_before_writing_either(tmp_path, fake_fi
         assert main(["demo", "--out", str(out), "--force"]) == 2
     assert "--force refuses" in capsys.readouterr().err
     assert not (out / "language_model").exists()  # nothing written
+
+
+def test_demo_replaces_an_earlier_demos_single_review_only_with_force(tmp_path, fake_fits, capsys):
+    from scaling_bayes.app.output import Staging
+
+    out = tmp_path / "demo_output"
+    with Staging(out) as stage:  # what an earlier demo left: one review at the top of --out
+        for name in ("memo.html", "memo.md", "numbers.csv"):
+            (stage.path / name).write_text("earlier demo")
+        stage.commit(converged=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["demo", "--out", str(out)]) == 2
+        assert "earlier demo" in capsys.readouterr().err
+        assert (out / "memo.md").read_text() == "earlier demo"  # untouched, nothing written
+        assert not (out / "language_model").exists()
+        assert main(["demo", "--out", str(out), "--force"]) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == sorted(DEMO_FOLDERS.values())
+
+
+def test_demo_keeps_a_folder_it_did_not_write(tmp_path, fake_fits, capsys):
+    out = tmp_path / "demo_output"
+    out.mkdir()
+    (out / "memo.md").write_text("mine")
+    (out / "notes.txt").write_text("mine")  # not a review: the demo never deletes these
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["demo", "--out", str(out), "--force"]) == 0, capsys.readouterr().err
+    assert (out / "memo.md").read_text() == "mine" and (out / "notes.txt").read_text() == "mine"
+    assert (out / "language_model" / "memo.md").exists()

@@ -140,9 +140,19 @@ def _demo(args) -> int:
 
     from ..datasets import example_files
     from .config import load_config
-    from .output import check_target
+    from .output import check_target, remove_review_files, single_review_files
     from .preflight import preflight_review
 
+    # A folder an earlier demo wrote holds one review at its top; the demo now writes one review
+    # per subfolder. That old review's files go only with --force, and only once both new
+    # reviews are in place (a failure leaves them as they were).
+    old_review = single_review_files(args.out)
+    if old_review and not args.force:
+        raise ConfigError(
+            f"output folder '{args.out}' holds a review written by an earlier demo (one review "
+            f"at its top; the demo now writes {' and '.join(DEMO_FOLDERS.values())} inside it); "
+            "pass --force to replace it"
+        )
     # Both reviews are checked (configs, data, output folders) before either is written.
     reviews = []
     for name, folder in DEMO_FOLDERS.items():
@@ -156,6 +166,9 @@ def _demo(args) -> int:
     for config, out, other, titles in reviews:
         code = _run(config, args, extra_languages=(other,), out=out, titles=titles)
         status = status if code == EXIT_OK else code
+    if old_review:
+        remove_review_files(args.out, old_review)
+        print(f"removed the earlier demo's single review from {args.out}")
     return status
 
 

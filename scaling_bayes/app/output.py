@@ -45,6 +45,8 @@ __all__ = [
     "Staging",
     "check_target",
     "read_manifest",
+    "remove_review_files",
+    "single_review_files",
     "verify_review",
 ]
 
@@ -131,6 +133,49 @@ def check_target(out, *, force: bool, protect=(), allow_empty: bool = False) -> 
             )
     _check_deletable(target, out)
     return target
+
+
+def single_review_files(folder) -> list[Path] | None:
+    """The files of one review written straight into ``folder``, or None when it is not one.
+
+    ``scaling-bayes demo`` now writes one review per subfolder; a folder an earlier demo wrote
+    holds a single review at its top (with a manifest, or the layout of a review written before
+    manifests existed). Only when every file in it is the review's own are they returned: the
+    files the demo may remove once its new reviews are in place.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> single_review_files(folder) is None
+    True
+    >>> for name in ("memo.html", "memo.md"):
+    ...     _ = (folder / name).write_text("old")
+    >>> sorted(p.name for p in single_review_files(folder))
+    ['memo.html', 'memo.md']
+    """
+    folder = Path(os.fspath(folder))
+    if folder.is_symlink() or not folder.is_dir() or not any(folder.iterdir()):
+        return None
+    if _not_ours(folder) is not None:
+        return None
+    manifest = read_manifest(folder)
+    if manifest is not None:
+        names = [f["name"] for f in manifest["files"]] + [MANIFEST]
+        return [folder / n for n in names if (folder / n).is_file()]
+    return sorted(p for p in _walk(folder) if p.is_file())
+
+
+def remove_review_files(folder, files) -> None:
+    """Remove ``files`` (from :func:`single_review_files`) and the subfolders they leave empty."""
+    folder = Path(os.fspath(folder))
+    for path in files:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    for sub in sorted({p.parent for p in files}, key=lambda d: len(d.parts), reverse=True):
+        if sub != folder and sub.is_relative_to(folder):
+            with contextlib.suppress(OSError):
+                sub.rmdir()  # only when empty
 
 
 def _check_parent(target: Path, out: Path) -> None:
