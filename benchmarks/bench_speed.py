@@ -117,6 +117,30 @@ def worker_ours(sampler: str = "auto", quick: bool = False) -> dict:
     return result
 
 
+def worker_mixture() -> dict:
+    """Form uncertainty (``FormMixture``): fit and forecast one scale, cold then warm."""
+    import warnings
+
+    from _common import load_chinchilla
+
+    import scaling_bayes as sb
+
+    imported = time.perf_counter() - T0
+    frame = load_chinchilla()
+    result = {"imports": imported}
+    for label, half in (("cold", False), ("warm", True)):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mixture = sb.FormMixture().fit(_data(frame, half))
+            mixture.predict(params=[7e10], tokens=[1.4e12])
+        end = time.perf_counter()
+        result[label] = (end - T0) if label == "cold" else (end - start)
+        result["forms"] = sorted(mixture.fits_)
+    result["peak_mb"] = _peak_mb()
+    return result
+
+
 def _straightforward_fit(data):
     import numpy as np
     import pymc as pm
@@ -258,6 +282,8 @@ def main() -> None:
             out = worker_ours(rest[0] if rest else "auto", quick=quick)
         elif kind == "straightforward":
             out = worker_straightforward()
+        elif kind == "mixture":
+            out = worker_mixture()
         else:
             out = worker_backends(quick=quick)
         print(json.dumps(out))
@@ -333,6 +359,23 @@ def main() -> None:
                 }
             )
         diag_rows.append({"path": "straightforward", "sampler": "pymc", **plain[0]["cold_diag"]})
+    # Form uncertainty (issue 14): every form fitted by a Laplace approximation, no compilation.
+    mixture = [_spawn(["mixture"]) for _ in range(repeats)]
+    for kind in ("cold", "warm"):
+        rows.append(
+            {
+                "path": "form mixture (FormMixture, Laplace per form)",
+                "fit": f"{kind}: fit + forecast" + (" (fresh process)" if kind == "cold" else ""),
+                "median_s": median(r[kind] for r in mixture),
+                "baseline / this": ratio(kind, median(r[kind] for r in mixture)),
+                "peak_mb": f"{median(r['peak_mb'] for r in mixture):.0f}" if kind == "cold" else "",
+                "imports_s": f"{median(r['imports'] for r in mixture):.2f}"
+                if kind == "cold"
+                else "",
+                "compile": "-",
+            }
+        )
+    print(f"form mixture: forms {', '.join(mixture[0]['forms'])}")
     draws = paths["default (nutpie)"]["empty"][0]["draws"]
     print(f"\n## Wall time, Chinchilla law on 245 runs, chains x (tune + draws) = {draws}\n")
     print(markdown(pd.DataFrame(rows)))
