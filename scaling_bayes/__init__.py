@@ -2,8 +2,9 @@
 
 Data flow, left to right (see ARCHITECTURE.md)::
 
-    ScalingData -> ScalingLawModel.fit -> posterior (InferenceData) -> predict -> Forecast
-                -> risk (assess_roi, compare_scales) -> memo
+    ScalingData (+ Metric) -> ScalingLawModel.fit -> posterior (InferenceData or DataTree)
+        -> predict -> Forecast -> decision (assess_roi, compare_scales, evsi_pilot)
+        -> RiskMemo (report) -> scaling-bayes review (app)
 """
 
 from __future__ import annotations

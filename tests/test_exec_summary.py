@@ -323,3 +323,22 @@ def test_english_figure_labels_without_a_cjk_font(inspection, monkeypatch, tmp_p
     assert ja.numbers["figures.cjk_labels"] is False
     md = ja.to_markdown(tmp_path / "memo.md").read_text(encoding="utf-8")
     assert "図中のラベルは英語表記です（この環境に日本語フォントがないため）" in md
+
+
+def test_a_language_models_token_axis_is_not_a_learning_curve():
+    """A power law on a language model's tokens cites the language-model track record."""
+    data = sb.ScalingData.from_frame(sb.load_example(), params=None)
+    model = sb.ScalingLawModel(law="power", x="tokens", progressbar=False)
+    rng = np.random.default_rng(0)
+    law = {"E": 1.9, "A": 400.0, "alpha": 0.3, "sigma": 0.01}
+    model = fit_from_draws(
+        model, data, {k: v * np.exp(0.02 * rng.standard_normal((4, 500))) for k, v in law.items()}
+    )
+    assert study_kind(model) == "language_model"
+    images = sb.ScalingData.from_frame(sb.load_example(), params=None, kinds={"tokens": "count"})
+    counted = fit_from_draws(
+        sb.ScalingLawModel(law="power", x="tokens", progressbar=False),
+        images,
+        {k: v * np.exp(0.02 * rng.standard_normal((4, 500))) for k, v in law.items()},
+    )
+    assert study_kind(counted) == "learning_curve"

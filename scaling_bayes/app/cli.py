@@ -101,7 +101,11 @@ def _parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="fit a CSV of runs and print forecasts")
     fit.add_argument("csv", help="CSV with one row per run")
-    fit.add_argument("--law", default="chinchilla", help="chinchilla (default) or power")
+    fit.add_argument(
+        "--law",
+        default="chinchilla",
+        help="chinchilla (default), power, kaplan or broken_power (with --x)",
+    )
     fit.add_argument("--x", default=None, help="axis of a one-axis law: params, tokens, compute")
     fit.add_argument("--params-col", default="params")
     fit.add_argument("--tokens-col", default="tokens")

@@ -23,7 +23,7 @@ is created. Example (the bundled one is
     #                           # a bounded metric gets law = "saturating" unless [model].law is set
 
     [model]
-    law = "chinchilla"            # chinchilla | power | kaplan | broken_power
+    law = "chinchilla"            # chinchilla | power | kaplan | broken_power | saturating
     priors = "weak"               # weak | literature
     extrapolation_error = 0.0
     [model.prior_overrides]

@@ -110,9 +110,13 @@ class ScalingLawModel:
 
     Parameters
     ----------
-    law : {"chinchilla", "power"}
+    law : {"chinchilla", "power", "kaplan", "broken_power", "saturating"}
         ``"chinchilla"``: ``L = E + A N^-alpha + B D^-beta`` on parameters N and tokens D.
-        ``"power"``: ``L = E + A x^-alpha`` on one axis ``x``.
+        ``"power"``: ``L = E + A x^-alpha`` on one axis ``x``; ``"kaplan"`` the same without
+        ``E``; ``"broken_power"`` with one smooth break in the exponent; ``"saturating"``, the
+        law of a bounded metric (an error rate), which a metric declared with bounds requires:
+        a power law that bends towards a ceiling, with noise on the logit of the metric
+        (:mod:`scaling_bayes.core.laws`).
     x : {"params", "tokens", "compute"}, optional
         Axis of a one-axis law (required for ``law="power"``).
     priors : str or mapping, optional

@@ -5,7 +5,7 @@ Data flow, left to right::
     ScalingLawModel + ScaleLadder (or RiskResult) [+ PilotValue, PriorSensitivity, Backtest]
         -> evidence (the results, per plan)      evidence.py
         -> numbers (every figure, keyed)         numbers.py, assumptions.py, provenance.py
-        -> blocks (sections 1-7, one language)   document.py + messages/<lang>.toml + format.py
+        -> blocks (summary, sections 1-7)        document.py + messages/<lang>.toml + format.py
         -> HTML / Markdown / CSV                 render.py + templates/, export.py
 """
 

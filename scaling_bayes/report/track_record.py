@@ -104,11 +104,28 @@ TRACK_RECORD: dict[str, TrackRecord] = {
 def study_kind(model) -> str:
     """The kind of study a fitted model's review belongs to.
 
-    A one-axis law along the data axis (``x="tokens"``, which a learning curve over labelled
-    samples uses) is a learning curve; laws with a parameter or compute axis are
-    language-model ladders.
+    A learning curve: a bounded metric (an error rate, fitted with the saturating law) or a
+    one-axis law along an axis in the user's own unit (``kinds={"tokens": "count"}``, such as
+    labelled images). Anything else, including a power law on a language model's tokens, is a
+    language-model ladder.
+
+    Examples
+    --------
+    >>> class Model:  # a duck-typed model: a law along a language model's token axis
+    ...     x, law_spec, data_ = "tokens", None, None
+    >>> study_kind(Model())
+    'language_model'
     """
-    return "learning_curve" if getattr(model, "x", None) == "tokens" else "language_model"
+    if getattr(getattr(model, "law_spec", None), "saturating", False):
+        return "learning_curve"
+    data = getattr(model, "data_", None)
+    metric = getattr(data, "metric", None)
+    if metric is not None and metric.is_bounded:
+        return "learning_curve"
+    axis = getattr(model, "x", None)
+    if data is not None and axis is not None and data.kind(axis) == "count":
+        return "learning_curve"
+    return "language_model"
 
 
 def track_record(kind: str) -> TrackRecord | None:
