@@ -255,14 +255,19 @@ def _measure_path(sampler: str, repeats: int, quick: bool, tmp: Path) -> dict:
 
 
 def _timed_command(command: list[str]) -> dict:
-    before = _peak_mb(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{command} failed:\n{proc.stderr[-3000:]}")
-    # RUSAGE_CHILDREN is the largest child so far: meaningful when this child is the largest.
-    return {"wall": wall, "peak_mb": max(_peak_mb(resource.RUSAGE_CHILDREN), before)}
+    """Wall time and the command's own peak resident memory (its rusage, from ``wait4``)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{command} failed:\n{err.read().decode()[-3000:]}")
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    scale = 1 / 1024**2 if sys.platform == "darwin" else 1 / 1024
+    return {"wall": wall, "peak_mb": usage.ru_maxrss * scale}
 
 
 def main() -> None:
