@@ -33,7 +33,9 @@ import signal
 import tempfile
 import threading
 import uuid
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 from .._version import __version__
 from ..core.exceptions import ConfigError
@@ -75,7 +77,13 @@ _LEGACY_REQUIRED = frozenset({"memo.html", "memo.md"})
 
 
 # ---------------------------------------------------------------------- before anything
-def check_target(out, *, force: bool, protect=(), allow_empty: bool = False) -> Path:
+def check_target(
+    out: str | os.PathLike[str],
+    *,
+    force: bool,
+    protect: Iterable[str | os.PathLike[str]] = (),
+    allow_empty: bool = False,
+) -> Path:
     """Check that a review may be written to ``out``; create nothing. Return its absolute path.
 
     Parameters
@@ -135,7 +143,7 @@ def check_target(out, *, force: bool, protect=(), allow_empty: bool = False) -> 
     return target
 
 
-def single_review_files(folder) -> list[Path] | None:
+def single_review_files(folder: str | os.PathLike[str]) -> list[Path] | None:
     """The files of one review written straight into ``folder``, or None when it is not one.
 
     ``scaling-bayes demo`` now writes one review per subfolder; a folder an earlier demo wrote
@@ -166,7 +174,7 @@ def single_review_files(folder) -> list[Path] | None:
     return sorted(p for p in _walk(folder) if p.is_file())
 
 
-def remove_review_files(folder, files) -> None:
+def remove_review_files(folder: str | os.PathLike[str], files: Collection[Path]) -> None:
     """Remove ``files`` (from :func:`single_review_files`) and the subfolders they leave empty."""
     folder = Path(os.fspath(folder))
     for path in files:
@@ -259,7 +267,7 @@ def _walk(folder: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------------- manifest
-def read_manifest(folder) -> dict | None:
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The manifest of a review folder, or None when it has none (or not ours)."""
     path = Path(folder) / MANIFEST
     try:
@@ -276,7 +284,7 @@ def read_manifest(folder) -> dict | None:
     return data
 
 
-def verify_review(folder) -> bool:
+def verify_review(folder: str | os.PathLike[str]) -> bool:
     """True when ``folder`` is a complete review: a manifest whose every file is intact."""
     manifest = read_manifest(folder)
     if manifest is None or (Path(folder) / MARKER).exists():
@@ -342,7 +350,7 @@ class Staging:
     (['manifest.json', 'memo.md'], True)
     """
 
-    def __init__(self, target) -> None:
+    def __init__(self, target: str | os.PathLike[str]) -> None:
         self.target = Path(os.path.abspath(os.fspath(target)))
         self.path: Path | None = None
         self.committed = False

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.exceptions import ConfigError, ScalingBayesError
 from ..core.units import validate_scales
 from .config import PYTHON_NAMES, ReviewConfig, check_work
+
+if TYPE_CHECKING:
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
+    from ..decision import Investment
 
 __all__ = ["ReviewInputs", "build_inputs", "check_scales", "check_seed", "preflight_review"]
 
@@ -46,7 +52,9 @@ def _section(where: str):
         raise ConfigError(f"{where}: {err}") from err
 
 
-def build_inputs(config: ReviewConfig):
+def build_inputs(
+    config: ReviewConfig,
+) -> tuple[ScalingData, ScalingLawModel, list[Investment]]:
     """The data, model and plans a config describes (nothing fitted yet).
 
     Returns ``(data, model, plans)``. Errors name the config section they come from.
@@ -204,7 +212,7 @@ def _check_axes(model, scales: dict, where: str) -> None:
         )
 
 
-def check_seed(seed, where: str = "--seed") -> int:
+def check_seed(seed: object, where: str = "--seed") -> int:
     """A seed numpy and the samplers accept: an integer in [0, 2**32 - 1].
 
     Examples
@@ -223,7 +231,9 @@ def check_seed(seed, where: str = "--seed") -> int:
     return seed
 
 
-def check_scales(scales: dict[str, list[float]], model, where: str = "--predict") -> None:
+def check_scales(
+    scales: dict[str, list[float]], model: ScalingLawModel, where: str = "--predict"
+) -> None:
     """Scales to forecast: finite, positive raw counts, on the law's axes, of equal lengths.
 
     Examples

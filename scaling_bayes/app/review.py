@@ -21,14 +21,19 @@ the command line then exits non-zero unless ``--allow-unconverged``.
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.exceptions import ConfigError
 from .config import ReviewConfig
 from .output import Staging, check_target
 from .preflight import build_inputs, preflight_review
+
+if TYPE_CHECKING:
+    from ..core.data import ScalingData
 
 __all__ = ["ReviewResult", "build_inputs", "run_review"]
 
@@ -47,7 +52,7 @@ class ReviewResult:
 
 def run_review(
     config: ReviewConfig,
-    out,
+    out: str | os.PathLike[str],
     *,
     force: bool = False,
     progressbar: bool = False,
@@ -191,7 +196,7 @@ def _write_review(
     return "\n".join(lines), converged, numbers
 
 
-def kpi_on_forecast_scale(kpi_target, data):
+def kpi_on_forecast_scale(kpi_target: float | None, data: ScalingData) -> float | None:
     """The KPI target on the scale the forecasts are drawn on (the modelled loss).
 
     A metric declared higher-is-better (accuracy) is modelled as a loss (1 - accuracy); its

@@ -10,10 +10,11 @@ from __future__ import annotations
 import inspect
 import numbers
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-from ..core.data import SCALE_AXES
+from ..core.data import SCALE_AXES, ScalingData
 from ..core.exceptions import ConfigError, DataError
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
 _OWN_ARGUMENTS: tuple[str, ...] = ("law", "x", "priors")
 
 
-def check_holdout(data, holdout) -> str:
+def check_holdout(data: ScalingData, holdout: object) -> str:
     """``holdout`` as a scale axis the runs have.
 
     Examples
@@ -53,7 +54,7 @@ def check_holdout(data, holdout) -> str:
     return holdout
 
 
-def check_cutoff(cutoff, holdout: str) -> float:
+def check_cutoff(cutoff: object, holdout: str) -> float:
     """``cutoff`` as a positive finite number of ``holdout`` (raw counts or FLOPs).
 
     Examples
@@ -75,7 +76,7 @@ def check_cutoff(cutoff, holdout: str) -> float:
     return value
 
 
-def check_prob(prob, name: str) -> float:
+def check_prob(prob: object, name: str) -> float:
     """A probability strictly between 0 and 1.
 
     Examples
@@ -91,7 +92,7 @@ def check_prob(prob, name: str) -> float:
     return float(prob)
 
 
-def check_n_jobs(n_jobs) -> int | None:
+def check_n_jobs(n_jobs: object) -> int | None:
     """``n_jobs``: None (one worker per core) or a positive integer.
 
     Examples
@@ -109,7 +110,7 @@ def check_n_jobs(n_jobs) -> int | None:
     return int(n_jobs)
 
 
-def model_config(where: str, model_kwargs, **arguments) -> dict:
+def model_config(where: str, model_kwargs: object, **arguments: Any) -> dict[str, Any]:
     """The arguments of every fit of a check, checked by building (not fitting) one model.
 
     ``arguments`` are the check's own model arguments (``law``, ``x``, ``priors``);

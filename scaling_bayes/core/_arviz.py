@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -71,6 +72,8 @@ ARVIZ_1: bool = int(ARVIZ_VERSION.split(".")[0]) >= 1
 _IDATA_TYPE: type = xr.DataTree if ARVIZ_1 else az.InferenceData
 
 if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
     # A type checker sees one generation at most; to it the fitted object is opaque.
     InferenceData: TypeAlias = Any
 else:
@@ -79,7 +82,7 @@ else:
 
 
 # ---------------------------------------------------------------------- groups
-def groups(idata) -> list[str]:
+def groups(idata: InferenceData) -> list[str]:
     """Names of the groups of ``idata`` (``posterior``, ``sample_stats``, ...), in order.
 
     Examples
@@ -93,12 +96,12 @@ def groups(idata) -> list[str]:
     return list(idata.groups())
 
 
-def has_group(idata, name: str) -> bool:
+def has_group(idata: InferenceData, name: str) -> bool:
     """Whether ``idata`` has the group ``name``."""
     return name in groups(idata)
 
 
-def group(idata, name: str) -> xr.Dataset:
+def group(idata: InferenceData, name: str) -> xr.Dataset:
     """The group ``name`` of ``idata`` as an ``xarray.Dataset`` (with its attributes).
 
     Under ArviZ 1 this is a copy of the node's data: write attributes through
@@ -109,7 +112,7 @@ def group(idata, name: str) -> xr.Dataset:
     return getattr(idata, name)
 
 
-def from_groups(**datasets: xr.Dataset):
+def from_groups(**datasets: xr.Dataset) -> InferenceData:
     """The installed generation's object (:data:`InferenceData`) from named datasets.
 
     Examples
@@ -128,7 +131,7 @@ def from_groups(**datasets: xr.Dataset):
     return az.InferenceData(**plain)
 
 
-def as_idata(obj):
+def as_idata(obj: object) -> InferenceData:
     """``obj`` (either generation's object) as the installed generation's object.
 
     PyMC and nutpie return the installed ArviZ's type; this also accepts the other one, so a
@@ -141,7 +144,7 @@ def as_idata(obj):
     raise TypeError(f"expected ArviZ InferenceData or xarray.DataTree, got {type(obj).__name__}")
 
 
-def from_dict(**groups_of_arrays):
+def from_dict(**groups_of_arrays: Mapping[str, ArrayLike]) -> InferenceData:
     """``arviz.from_dict``: groups of arrays (``chain``, ``draw`` first) to :data:`InferenceData`.
 
     Keyword arguments are group names (``posterior=``, ``sample_stats=`` ...), as in ArviZ 0.x.
@@ -152,7 +155,7 @@ def from_dict(**groups_of_arrays):
 
 
 # ---------------------------------------------------------------------- files
-def to_netcdf(idata, path) -> None:
+def to_netcdf(idata: InferenceData, path: str | os.PathLike[str]) -> None:
     """Write ``idata`` to the netCDF-4 file ``path``, one netCDF group per ArviZ group.
 
     Both generations write the same layout, so either reads the other's files.
@@ -165,7 +168,7 @@ def to_netcdf(idata, path) -> None:
         idata.to_netcdf(path)
 
 
-def from_netcdf(path):
+def from_netcdf(path: str | os.PathLike[str]) -> InferenceData:
     """Read a file written by :func:`to_netcdf` (either generation) fully into memory.
 
     The file is closed on return, so it can be replaced or deleted at once.
@@ -184,7 +187,12 @@ def from_netcdf(path):
 
 
 # ---------------------------------------------------------------------- statistics
-def summary(idata, var_names=None, hdi_prob: float = 0.94, round_to="none") -> pd.DataFrame:
+def summary(
+    idata: InferenceData,
+    var_names: Sequence[str] | None = None,
+    hdi_prob: float = 0.94,
+    round_to: int | str = "none",
+) -> pd.DataFrame:
     """``arviz.summary`` with ArviZ 0.x columns, whichever generation is installed.
 
     Columns ``mean``, ``sd``, ``hdi_<lo>%``, ``hdi_<hi>%``, ``mcse_mean``, ``mcse_sd``,
@@ -242,7 +250,7 @@ class LooResult:
     native: object
 
 
-def loo(idata, pointwise: bool = False) -> LooResult:
+def loo(idata: InferenceData, pointwise: bool = False) -> LooResult:
     """``arviz.loo``: PSIS leave-one-out cross-validation from the ``log_likelihood`` group."""
     res = az.loo(idata, pointwise=pointwise)
     if ARVIZ_1:
@@ -278,15 +286,19 @@ def compare(idatas: dict) -> pd.DataFrame:
     return out
 
 
-def loo_pit(idata, y: str) -> np.ndarray:
+def loo_pit(idata: InferenceData, y: str) -> np.ndarray:
     """LOO probability integral transform of the observed variable ``y`` (one value per run)."""
     if ARVIZ_1:
         return np.asarray(az.loo_pit(idata, var_names=[y])[y].values, dtype=float)
     return np.asarray(az.loo_pit(idata, y=y), dtype=float)
 
 
-def plot_ppc(idata, num_pp_samples: int = 50, random_seed: int | None = None):
-    """Posterior predictive draws against the observed data (matplotlib)."""
+def plot_ppc(idata: InferenceData, num_pp_samples: int = 50, random_seed: int | None = None) -> Any:
+    """Posterior predictive draws against the observed data (matplotlib).
+
+    Returns the installed generation's plot object: matplotlib axes under ArviZ 0.x, an
+    arviz-plots ``PlotCollection`` under ArviZ 1.x.
+    """
     if ARVIZ_1:
         # arviz-plots draws the first num_samples draws; the seed has no role there.
         return az.plot_ppc_dist(idata, num_samples=num_pp_samples, backend="matplotlib")
@@ -299,8 +311,13 @@ def _chains(values) -> np.ndarray:
     return arr[np.newaxis, :] if arr.ndim == 1 else arr
 
 
-def ess(values, method: str = "bulk") -> float:
+def ess(
+    values: ArrayLike | xr.Dataset | xr.DataArray, method: str = "bulk"
+) -> float | xr.Dataset | xr.DataArray:
     """Effective sample size of a ``(chain, draw)`` array (``method`` "bulk", "tail", "mean").
+
+    An ``xarray`` Dataset or DataArray with ``chain`` and ``draw`` dims gives ArviZ's own
+    result instead: the ESS of each variable (and each remaining coordinate), as xarray.
 
     Examples
     --------
@@ -317,24 +334,24 @@ def ess(values, method: str = "bulk") -> float:
     return float(np.asarray(az.ess(_chains(values), method=method, **kwargs)))
 
 
-def rhat(values) -> float:
+def rhat(values: ArrayLike) -> float:
     """Rank-normalised split R-hat of a ``(chain, draw)`` array."""
     return float(np.asarray(az.rhat(_chains(values))))
 
 
-def mcse(values, method: str = "mean", prob: float | None = None) -> float:
+def mcse(values: ArrayLike, method: str = "mean", prob: float | None = None) -> float:
     """Monte Carlo standard error of a ``(chain, draw)`` array (``"mean"``, ``"quantile"``)."""
     kwargs = {} if prob is None else {"prob": prob}
     # ArviZ 0.x returns a one-element array for method="mean"; ravel covers both.
     return float(np.asarray(az.mcse(_chains(values), method=method, **kwargs)).ravel()[0])
 
 
-def bfmi(energy) -> np.ndarray:
+def bfmi(energy: ArrayLike) -> np.ndarray:
     """E-BFMI of each chain from a ``(chain, draw)`` array of the sampler's energy."""
     return np.asarray(az.bfmi(np.asarray(energy, dtype=float)), dtype=float)
 
 
-def psislw(log_weights, reff: float = 1.0) -> tuple[np.ndarray, float]:
+def psislw(log_weights: ArrayLike, reff: float = 1.0) -> tuple[np.ndarray, float]:
     """Pareto-smoothed log weights of a 1-d array and the fitted Pareto shape ``k``.
 
     PSIS (Vehtari, Simpson, Gelman, Yao and Gabry 2024, "Pareto smoothed importance sampling",

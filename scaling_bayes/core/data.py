@@ -33,6 +33,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -298,7 +299,7 @@ class ScalingData:
         encoding: str | None = "auto",
         sep: str | None = None,
         decimal: str = ".",
-        **columns,
+        **columns: Any,
     ) -> ScalingData:
         """Read a CSV of runs and validate it; other keyword arguments are those of
         :meth:`from_frame`.

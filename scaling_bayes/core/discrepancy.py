@@ -20,10 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .exceptions import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Discrepancy", "extrapolation_distance", "tau_posterior"]
 
@@ -165,7 +169,9 @@ class Discrepancy:
         """``n`` draws of tau from its grid posterior."""
         return rng.choice(self.tau_grid, size=n, p=self.tau_prob)
 
-    def log_offsets(self, distance, *, n_draws: int, random_seed=None) -> np.ndarray:
+    def log_offsets(
+        self, distance: ArrayLike, *, n_draws: int, random_seed: int | None = None
+    ) -> np.ndarray:
         """Draws of the discrepancy on log loss, shape ``(n_draws, k)``.
 
         Each draw takes one tau from its posterior and one ``z ~ N(0, 1)`` shared by all ``k``
@@ -183,13 +189,13 @@ class Discrepancy:
 
 
 def tau_posterior(
-    mu,
-    sd,
-    observed_log,
-    distance,
-    study,
+    mu: ArrayLike,
+    sd: ArrayLike,
+    observed_log: ArrayLike,
+    distance: ArrayLike,
+    study: ArrayLike,
     *,
-    tau_grid=TAU_GRID,
+    tau_grid: ArrayLike = TAU_GRID,
     prior_scale: float = 0.02,
 ) -> Discrepancy:
     """Grid posterior of tau from held-out errors of other studies, each study counted once.

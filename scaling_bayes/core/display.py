@@ -12,8 +12,8 @@ not run. Only the fragments passed as ``blocks`` are trusted, and callers build 
 escaped text. The HTML has no scripts and no external resources; styles are inline so that the
 card looks the same in JupyterLab, VS Code and a rendered documentation page.
 
-Layer: ``core``, so every layer above can use it; it imports nothing from the package but the
-not-converged banner.
+Layer: ``core``, so every layer above can use it; at run time it imports nothing from the package
+but the not-converged banner (the model and forecast types are for the type checker only).
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from .diagnostics import NOT_CONVERGED_BANNER
+
+if TYPE_CHECKING:
+    from .forecast import Forecast
+    from .model import ScalingLawModel
 
 __all__ = [
     "MAX_ROWS",
@@ -57,7 +62,7 @@ _HEAD = "padding:2px 8px;text-align:right;border-bottom:1px solid #d0d7de;font-w
 _FACT = "padding:1px 12px 1px 0;color:#59636e;text-align:left;vertical-align:top"
 
 
-def escape(value) -> str:
+def escape(value: object) -> str:
     """Text safe inside HTML elements and attribute values.
 
     Examples
@@ -195,7 +200,7 @@ def _range(values) -> str:
     return f"{values.min():.3g} to {values.max():.3g}"
 
 
-def model_html(model) -> str:
+def model_html(model: ScalingLawModel) -> str:
     """The card of a :class:`~scaling_bayes.core.model.ScalingLawModel`.
 
     Law and formula, axes, priors, the runs (how many, the range of each scale), the sampler and
@@ -240,7 +245,7 @@ def model_html(model) -> str:
     )
 
 
-def forecast_html(forecast) -> str:
+def forecast_html(forecast: Forecast) -> str:
     """The card of a :class:`~scaling_bayes.core.forecast.Forecast`: its summary per scale."""
     draws = forecast.idata.predictions.sizes
     facts = [
@@ -261,7 +266,14 @@ def forecast_html(forecast) -> str:
     )
 
 
-def result_html(result, *, title: str | None = None, text: str | None = None) -> str:
+class _HasTable(Protocol):
+    """What :func:`result_html` needs of a result: its ``table`` (``converged`` is optional)."""
+
+    @property
+    def table(self) -> pd.DataFrame: ...
+
+
+def result_html(result: _HasTable, *, title: str | None = None, text: str | None = None) -> str:
     """The card of a result with ``.table`` and ``converged``: its text (when given) and table.
 
     Parameters

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ from .constants import INTERVAL_PROB
 from .diagnostics import NOT_CONVERGED_BANNER
 from .exceptions import ConvergenceWarning, DataError
 from .metric import LM_LOSS, Metric, as_metric
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Forecast"]
 
@@ -80,12 +84,12 @@ class Forecast:
     @classmethod
     def from_draws(
         cls,
-        draws,
+        draws: ArrayLike,
         *,
-        params=None,
-        tokens=None,
-        compute=None,
-        mean_draws=None,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        compute: ArrayLike | None = None,
+        mean_draws: ArrayLike | None = None,
         converged: bool = True,
         loss_unit: str = "nats/token",
         metric: Metric | dict | None = None,
@@ -274,7 +278,12 @@ def _as_draw_array(values, name: str, metric: Metric = LM_LOSS) -> np.ndarray:
 
 
 def scales_frame(
-    k: int, *, params=None, tokens=None, compute=None, max_observed=None
+    k: int,
+    *,
+    params: ArrayLike | None = None,
+    tokens: ArrayLike | None = None,
+    compute: ArrayLike | None = None,
+    max_observed: float | None = None,
 ) -> pd.DataFrame:
     """Table of requested scales with NaN for axes not fixed by the request."""
     columns = {}
@@ -292,7 +301,7 @@ def scales_frame(
 
 
 def build_predictions(
-    loss, mean, scales: pd.DataFrame, extra: dict | None = None
+    loss: np.ndarray, mean: np.ndarray, scales: pd.DataFrame, extra: dict | None = None
 ) -> az.InferenceData:
     """Wrap draws of shape (chain, draw, scale) into an InferenceData ``predictions`` group."""
     chains, draws, k = loss.shape

@@ -30,6 +30,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,9 @@ import pandas as pd
 from .._version import __version__
 from . import _arviz as az
 from .exceptions import InputWarning, ModelFileError, ScalingBayesError
+
+if TYPE_CHECKING:
+    from .model import ScalingLawModel
 
 __all__ = ["content_hash", "load", "save"]
 
@@ -142,7 +146,9 @@ def _kinds_json(model) -> str:
     return json.dumps(dict(kinds), sort_keys=True)
 
 
-def attach_metadata(idata: az.InferenceData, model, random_seed) -> az.InferenceData:
+def attach_metadata(
+    idata: az.InferenceData, model: ScalingLawModel, random_seed: int | None
+) -> az.InferenceData:
     """Return ``idata`` with the model's configuration and hashes in the posterior attributes."""
 
     config = _config(model)
@@ -171,7 +177,7 @@ def attach_metadata(idata: az.InferenceData, model, random_seed) -> az.Inference
     return idata
 
 
-def save(model, path) -> None:
+def save(model: ScalingLawModel, path: str | os.PathLike[str]) -> None:
     """Write ``model.idata_`` (with its metadata and hashes) to ``path`` as netCDF.
 
     The file is written to a temporary file beside ``path`` and moved into place, so an
@@ -432,7 +438,9 @@ def _rebuild(cls, path: Path, idata: az.InferenceData, config: dict):
     return model, data, reference, y_min
 
 
-def load(cls, path, expected_law: str | None = None):
+def load(
+    cls: type[ScalingLawModel], path: str | os.PathLike[str], expected_law: str | None = None
+) -> ScalingLawModel:
     """Rebuild a fitted model from a file written by :func:`save`.
 
     Raises

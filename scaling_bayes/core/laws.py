@@ -46,14 +46,22 @@ fit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from .exceptions import ConfigError
 
+if TYPE_CHECKING:
+    from pytensor.tensor import TensorVariable
+
 __all__ = ["LAWS", "LawSpec", "get_law", "mean_loss", "relative_loss"]
+
+#: A NumPy array (or number) or a PyTensor tensor: the formulas below are written once for
+#: both. ``Any`` to a type checker, which cannot follow values through both libraries' operators.
+ArrayOrTensor: TypeAlias = Any
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,14 @@ def _np_softplus(u):
     return np.logaddexp(0.0, u)
 
 
-def relative_loss(law: LawSpec, values: Mapping, z: Mapping, *, exp, softplus):
+def relative_loss(
+    law: LawSpec,
+    values: Mapping,
+    z: Mapping,
+    *,
+    exp: Callable[[ArrayOrTensor], ArrayOrTensor],
+    softplus: Callable[[ArrayOrTensor], ArrayOrTensor],
+) -> ArrayOrTensor:
     """The law itself, ``L / y_min``, on NumPy arrays and PyTensor tensors alike.
 
     The one evaluation of every law: :func:`mean_loss` calls it with NumPy's functions and
@@ -248,7 +263,14 @@ def relative_loss(law: LawSpec, values: Mapping, z: Mapping, *, exp, softplus):
     return total
 
 
-def break_log_factor(z, alpha, alpha_after, log_break, sharpness, softplus):
+def break_log_factor(
+    z: ArrayOrTensor,
+    alpha: ArrayOrTensor,
+    alpha_after: ArrayOrTensor,
+    log_break: ArrayOrTensor,
+    sharpness: ArrayOrTensor,
+    softplus: Callable[[ArrayOrTensor], ArrayOrTensor],
+) -> ArrayOrTensor:
     """Log of the smooth break ``(1 + (x/x_b)^(1/f))^(-(alpha_after - alpha) f)``.
 
     With ``z = log(x / x0)`` and ``log_break = log(x_b / x0)``; ``softplus(u) = log(1 + e^u)``
@@ -294,7 +316,9 @@ def published_parameters(
 _SOFTMIN_SHARPNESS = 20.0
 
 
-def build_law_variables(law: LawSpec, priors: Mapping, upper_rel=None) -> dict:
+def build_law_variables(
+    law: LawSpec, priors: Mapping, upper_rel: TensorVariable | None = None
+) -> dict:
     """Create the law's parameters inside the current ``pm.Model``; return them by name.
 
     The sampler does not move the law's parameters directly. Their posterior is a thin curved
@@ -365,7 +389,7 @@ def _logp(prior, value):
     return pm.logp(prior.pymc_distribution.dist(**prior.parameters), value)
 
 
-def build_mean_log_loss(law: LawSpec, rvs: Mapping, z: Mapping):
+def build_mean_log_loss(law: LawSpec, rvs: Mapping, z: Mapping) -> TensorVariable:
     """PyTensor expression for ``log(L / y_min)`` from the law's parameters and relative scales.
 
     ``z`` maps each axis slot name to a tensor ``log(x / x0)``.
@@ -433,7 +457,7 @@ LAWS["saturating"] = LawSpec(
 )
 
 
-def saturate(term, values: Mapping, law: LawSpec):
+def saturate(term: ArrayOrTensor, values: Mapping, law: LawSpec) -> ArrayOrTensor:
     """Bend a reducible power term ``u`` below the ceiling: ``u / (1 + (u / r)^k)^(1/k)``.
 
     ``r = ceiling_fraction (upper_rel - E_fraction)`` is the reducible room between the floor

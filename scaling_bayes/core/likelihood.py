@@ -41,14 +41,21 @@ True
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from scipy import special
 
 from .exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+    from pytensor.tensor import TensorVariable
+
+    from .laws import ArrayOrTensor
+    from .metric import Metric
 
 __all__ = [
     "LIKELIHOODS",
@@ -71,7 +78,7 @@ def register_likelihood(cls: type[Likelihood]) -> type[Likelihood]:
     return cls
 
 
-def get_likelihood(name: str, **options) -> Likelihood:
+def get_likelihood(name: str, **options: Any) -> Likelihood:
     """Return an instance of the noise model registered under ``name``.
 
     Raises
@@ -103,11 +110,13 @@ class Likelihood(ABC):
     noise_parameters: ClassVar[tuple[str, ...]]
 
     @abstractmethod
-    def link(self, values):
+    def link(self, values: ArrayLike) -> np.ndarray:
         """Map metric values to the link scale (numpy)."""
 
     @abstractmethod
-    def pymc_term(self, name: str, *, mu, noise: Mapping, observed):
+    def pymc_term(
+        self, name: str, *, mu: TensorVariable, noise: Mapping, observed: TensorVariable
+    ) -> TensorVariable:
         """Add the observed variable ``name`` to the current ``pm.Model``; return it.
 
         ``mu`` and ``observed`` are on the link scale; ``noise`` maps each noise parameter to a
@@ -115,14 +124,21 @@ class Likelihood(ABC):
         """
 
     @abstractmethod
-    def logpdf(self, observed, *, mu, noise: Mapping) -> np.ndarray:
+    def logpdf(self, observed: ArrayLike, *, mu: ArrayLike, noise: Mapping) -> np.ndarray:
         """Pointwise log density of ``observed`` (metric scale) given ``mu`` (link scale)."""
 
     @abstractmethod
-    def random(self, rng: np.random.Generator, *, mean, noise: Mapping) -> np.ndarray:
+    def random(self, rng: np.random.Generator, *, mean: ArrayLike, noise: Mapping) -> np.ndarray:
         """Draws of the observed metric around ``mean`` (metric scale), shape of ``mean``."""
 
-    def link_from_log_relative(self, log_relative, upper_relative, *, log, exp):
+    def link_from_log_relative(
+        self,
+        log_relative: ArrayOrTensor,
+        upper_relative: ArrayOrTensor | None,
+        *,
+        log: Callable[[ArrayOrTensor], ArrayOrTensor],
+        exp: Callable[[ArrayOrTensor], ArrayOrTensor],
+    ) -> ArrayOrTensor:
         """``link(mean)`` from ``log(mean / y_min)`` and ``upper / y_min``, for the PyMC model.
 
         The model evaluates the law as ``log(L / y_min)``; the link of a log-scale noise model
@@ -131,7 +147,7 @@ class Likelihood(ABC):
         """
         return log_relative
 
-    def observed_link(self, observed, y_min: float) -> np.ndarray:
+    def observed_link(self, observed: ArrayLike, y_min: float) -> np.ndarray:
         """Observed metric values on the relative link scale the PyMC model compares with."""
         return np.log(np.asarray(observed, dtype=float) / y_min)
 
@@ -163,12 +179,14 @@ class StudentTLogLoss(Likelihood):
     normal_above: float = 1e6
 
     # ------------------------------------------------------------------ link
-    def link(self, values):
+    def link(self, values: ArrayLike) -> np.ndarray:
         """Log loss."""
         return np.log(values)
 
     # ------------------------------------------------------------------ PyMC
-    def pymc_term(self, name: str, *, mu, noise: Mapping, observed):
+    def pymc_term(
+        self, name: str, *, mu: TensorVariable, noise: Mapping, observed: TensorVariable
+    ) -> TensorVariable:
         """``pm.StudentT`` on log loss, of the shape of ``observed`` (a ``pm.Data``)."""
         import pymc as pm
 
@@ -182,12 +200,12 @@ class StudentTLogLoss(Likelihood):
         )
 
     # ------------------------------------------------------------------ densities
-    def is_normal(self, nu) -> np.ndarray:
+    def is_normal(self, nu: ArrayLike) -> np.ndarray:
         """Where the degrees of freedom are treated as infinite (normal noise)."""
         nu = np.asarray(nu, dtype=float)
         return ~np.isfinite(nu) | (nu > self.normal_above)
 
-    def log_normaliser(self, sigma, nu) -> np.ndarray:
+    def log_normaliser(self, sigma: ArrayLike, nu: ArrayLike) -> np.ndarray:
         """``log`` of the density's constant on the log scale, ``- log sigma`` included."""
         sigma = np.asarray(sigma, dtype=float)
         nu = np.asarray(nu, dtype=float)
@@ -198,7 +216,7 @@ class StudentTLogLoss(Likelihood):
         )
         return np.where(big, -0.5 * np.log(2 * np.pi), const) - np.log(sigma)
 
-    def logpdf_link(self, value, *, mu, noise: Mapping) -> np.ndarray:
+    def logpdf_link(self, value: ArrayLike, *, mu: ArrayLike, noise: Mapping) -> np.ndarray:
         """Log density of log loss ``value`` (no Jacobian), broadcast over the arguments."""
         sigma = np.asarray(noise["sigma"], dtype=float)
         nu = np.asarray(noise["nu"], dtype=float)
@@ -216,12 +234,12 @@ class StudentTLogLoss(Likelihood):
         kernel = np.where(big, -0.5 * z * z, -0.5 * (safe + 1.0) * np.log1p(z * z / safe))
         return self.log_normaliser(sigma, nu) + kernel
 
-    def logpdf(self, observed, *, mu, noise: Mapping) -> np.ndarray:
+    def logpdf(self, observed: ArrayLike, *, mu: ArrayLike, noise: Mapping) -> np.ndarray:
         """Log density of loss ``observed``: the density of its log minus ``log observed``."""
         log_y = np.log(np.asarray(observed, dtype=float))
         return self.logpdf_link(log_y, mu=mu, noise=noise) - log_y
 
-    def outer(self, mu, sigma, nu) -> _OuterStudentT:
+    def outer(self, mu: ArrayLike, sigma: ArrayLike, nu: ArrayLike) -> _OuterStudentT:
         """A kernel for log densities of many values under many draws (flat ``mu``, ...).
 
         ``outer(mu, sigma, nu).block(values)`` is the ``(len(values), len(mu))`` matrix of log
@@ -230,7 +248,9 @@ class StudentTLogLoss(Likelihood):
         return _OuterStudentT(self, np.asarray(mu), np.asarray(sigma), np.asarray(nu))
 
     # ------------------------------------------------------------------ draws
-    def standard_noise(self, rng: np.random.Generator, nu, shape) -> np.ndarray:
+    def standard_noise(
+        self, rng: np.random.Generator, nu: ArrayLike | None, shape: int | tuple[int, ...]
+    ) -> np.ndarray:
         """Unit-scale draws: ``t_nu`` (normal where :meth:`is_normal`, or when ``nu`` is None)."""
         if nu is None:
             return rng.standard_normal(shape)
@@ -243,7 +263,7 @@ class StudentTLogLoss(Likelihood):
             out[~big] = rng.standard_t(nu[~big])
         return out
 
-    def random(self, rng: np.random.Generator, *, mean, noise: Mapping) -> np.ndarray:
+    def random(self, rng: np.random.Generator, *, mean: ArrayLike, noise: Mapping) -> np.ndarray:
         """``mean * exp(sigma t_nu)``: loss a new run would show, of the shape of ``mean``."""
         mean = np.asarray(mean, dtype=float)
         return mean * np.exp(noise["sigma"] * self.standard_noise(rng, noise["nu"], mean.shape))
@@ -323,33 +343,40 @@ class StudentTLogitBounded(StudentTLogLoss):
                 "declare the metric's bounds, e.g. bounds=(0, 1)"
             )
 
-    def link(self, values):
+    def link(self, values: ArrayLike) -> np.ndarray:
         """``logit(values / upper) = log(values) - log(upper - values)``."""
         values = np.asarray(values, dtype=float)
         return np.log(values) - np.log(self.upper - values)
 
-    def link_from_log_relative(self, log_relative, upper_relative, *, log, exp):
+    def link_from_log_relative(
+        self,
+        log_relative: ArrayOrTensor,
+        upper_relative: ArrayOrTensor | None,
+        *,
+        log: Callable[[ArrayOrTensor], ArrayOrTensor],
+        exp: Callable[[ArrayOrTensor], ArrayOrTensor],
+    ) -> ArrayOrTensor:
         """``log m - log(rho - m)`` with ``m = L / y_min`` and ``rho = upper / y_min``."""
         return log_relative - log(upper_relative - exp(log_relative))
 
-    def observed_link(self, observed, y_min: float) -> np.ndarray:
+    def observed_link(self, observed: ArrayLike, y_min: float) -> np.ndarray:
         """Observed losses on the logit scale (``y_min`` cancels in the logit)."""
         return self.link(observed)
 
-    def logpdf(self, observed, *, mu, noise: Mapping) -> np.ndarray:
+    def logpdf(self, observed: ArrayLike, *, mu: ArrayLike, noise: Mapping) -> np.ndarray:
         """Log density of loss ``observed`` on the loss scale (logit Jacobian included)."""
         y = np.asarray(observed, dtype=float)
         jacobian = np.log(self.upper) - np.log(y) - np.log(self.upper - y)
         return self.logpdf_link(self.link(y), mu=mu, noise=noise) + jacobian
 
-    def random(self, rng: np.random.Generator, *, mean, noise: Mapping) -> np.ndarray:
+    def random(self, rng: np.random.Generator, *, mean: ArrayLike, noise: Mapping) -> np.ndarray:
         """``upper * expit(logit(mean / upper) + sigma t_nu)``: strictly inside ``(0, upper)``."""
         mean = np.asarray(mean, dtype=float)
         shocks = noise["sigma"] * self.standard_noise(rng, noise["nu"], mean.shape)
         return self.upper * special.expit(self.link(mean) + shocks)
 
 
-def likelihood_for(metric) -> Likelihood:
+def likelihood_for(metric: Metric | None) -> Likelihood:
     """The noise model of a declared metric: logit-scale for a bounded one, log-scale otherwise.
 
     Examples

@@ -27,10 +27,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .exceptions import DataError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["ACCURACY", "DIRECTIONS", "ERROR_RATE", "LM_LOSS", "Metric", "as_metric", "default_law"]
 
@@ -134,17 +138,17 @@ class Metric:
         return f"{self.name} ({self.unit})"
 
     # ------------------------------------------------------------------ conversions
-    def to_loss(self, values) -> np.ndarray:
+    def to_loss(self, values: ArrayLike) -> np.ndarray:
         """Metric values -> the modelled loss (positive, lower is better)."""
         values = np.asarray(values, dtype=float)
         return self.upper - values if self.higher_is_better else values - self.lower
 
-    def from_loss(self, loss) -> np.ndarray:
+    def from_loss(self, loss: ArrayLike) -> np.ndarray:
         """The modelled loss -> metric values in the metric's own scale and direction."""
         loss = np.asarray(loss, dtype=float)
         return self.upper - loss if self.higher_is_better else loss + self.lower
 
-    def outside(self, values) -> np.ndarray:
+    def outside(self, values: ArrayLike) -> np.ndarray:
         """Boolean mask of values outside the bounds (a bound itself counts as outside).
 
         A run cannot sit on a bound: a loss of 0 or an error rate of exactly 0 or 1 has no
@@ -220,7 +224,7 @@ ERROR_RATE = Metric("error rate", "fraction", "lower", (0.0, 1.0))
 ACCURACY = Metric("accuracy", "fraction", "higher", (0.0, 1.0))
 
 
-def as_metric(value) -> Metric:
+def as_metric(value: Metric | Mapping | None) -> Metric:
     """Return ``value`` as a :class:`Metric`: None gives the default loss, a dict is converted.
 
     Examples

@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,9 @@ from .data import ScalingData
 from .discrepancy import Discrepancy, extrapolation_distance
 from .exceptions import ConfigError, DataError, NotFittedError
 from .forecast import Forecast, build_predictions, scales_frame
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "FORMS",
@@ -494,7 +498,7 @@ def _starts(spec: FormSpec) -> list[np.ndarray]:
 def fit_form(
     spec: FormSpec | str,
     scales: Mapping[str, np.ndarray],
-    loss,
+    loss: ArrayLike,
     *,
     x: str | None = None,
 ) -> FormFit:
@@ -612,7 +616,7 @@ def learn_weights_and_tau(
     points: pd.DataFrame,
     groups: Mapping[str, tuple[str, ...]],
     *,
-    tau_grid=None,
+    tau_grid: ArrayLike | None = None,
     prior_scale: float = 0.02,
     dirichlet: float = 2.0,
 ) -> tuple[dict, Discrepancy]:
@@ -719,7 +723,7 @@ def mix_draws(
     form_draws: Mapping[str, np.ndarray],
     weights: Mapping[str, float],
     *,
-    random_seed=None,
+    random_seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mix stored draws of several forms: each draw comes from one form, chosen by weight.
 
@@ -960,7 +964,9 @@ class FormMixture:
                 raise DataError(f"{k} must be positive and finite (raw counts or FLOPs)")
         return given
 
-    def draw_components(self, scales: Mapping[str, np.ndarray], *, random_seed=None) -> dict:
+    def draw_components(
+        self, scales: Mapping[str, np.ndarray], *, random_seed: int | None = None
+    ) -> dict:
         """Draws of the mixture at ``scales`` with their parts, each shape ``(draws, k)``.
 
         Returns a dict with ``form`` (index into the fitted forms of each draw), ``log_mean``
@@ -987,7 +993,14 @@ class FormMixture:
         )
         return {"form": label, "log_mean": log_mean, "log_pred": log_pred, "log_offset": offset}
 
-    def predict(self, *, params=None, tokens=None, compute=None, random_seed=None) -> Forecast:
+    def predict(
+        self,
+        *,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        compute: ArrayLike | None = None,
+        random_seed: int | None = None,
+    ) -> Forecast:
         """Predictive loss of a new run at new scales: forms mixed, discrepancy added.
 
         Returns
@@ -1021,7 +1034,13 @@ class FormMixture:
         )
 
     def interval_parts(
-        self, *, params=None, tokens=None, compute=None, prob=INTERVAL_PROB, random_seed=None
+        self,
+        *,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        compute: ArrayLike | None = None,
+        prob: float = INTERVAL_PROB,
+        random_seed: int | None = None,
     ) -> pd.DataFrame:
         """Split the central interval's width into noise, law parameters and form uncertainty.
 

@@ -7,9 +7,11 @@ the model; every other method checks that it was fitted first.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,7 @@ from .exceptions import (
 )
 from .forecast import Forecast, build_predictions, scales_frame
 from .laws import (
+    LawSpec,
     build_law_variables,
     build_mean_log_loss,
     compute_optimal_allocation,
@@ -51,6 +54,10 @@ from .priors import PRIOR_PRESETS, is_fixed, priors_from_json, priors_to_json, r
 from .sampling import SAMPLERS
 from .units import validate_scales
 
+if TYPE_CHECKING:
+    import pymc as pm
+    from numpy.typing import ArrayLike
+
 __all__ = ["ScalingLawModel"]
 
 _ONE_AXIS_CHOICES = ("params", "tokens", "compute")
@@ -63,7 +70,7 @@ _PPC_STREAM = 1
 MAX_SEED = 2**32 - 1
 
 
-def check_seed(random_seed, name: str = "random_seed") -> None:
+def check_seed(random_seed: Any, name: str = "random_seed") -> None:
     """Refuse a seed the samplers cannot take, naming the argument and the fix.
 
     Examples
@@ -84,7 +91,7 @@ def check_seed(random_seed, name: str = "random_seed") -> None:
         )
 
 
-def check_probability(value, name: str) -> float:
+def check_probability(value: object, name: str) -> float:
     """Refuse an interval probability outside (0, 1), naming the argument and the fix.
 
     Examples
@@ -252,7 +259,7 @@ class ScalingLawModel:
                 raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
     @property
-    def law_spec(self):
+    def law_spec(self) -> LawSpec:
         """The :class:`~scaling_bayes.core.laws.LawSpec` of this model."""
         return get_law(self.law)
 
@@ -293,7 +300,9 @@ class ScalingLawModel:
         return key
 
     # ------------------------------------------------------------------ PyMC model
-    def build_model(self, data: ScalingData | None = None, priors: Mapping | None = None):
+    def build_model(
+        self, data: ScalingData | None = None, priors: Mapping | None = None
+    ) -> pm.Model:
         """Return the ``pm.Model`` of this law; with ``data``, its containers hold those runs.
 
         The model works on log loss relative to the smallest observed loss and on log scales
@@ -588,7 +597,13 @@ class ScalingLawModel:
         return {name: post[name].values.reshape(-1) for name in post.data_vars}
 
     def log_likelihood(
-        self, data: ScalingData | None = None, *, loss=None, params=None, tokens=None, compute=None
+        self,
+        data: ScalingData | None = None,
+        *,
+        loss: ArrayLike | None = None,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        compute: ArrayLike | None = None,
     ) -> xr.DataArray:
         """Log density of each run's loss under every posterior draw, dims (chain, draw, run).
 
@@ -662,9 +677,9 @@ class ScalingLawModel:
     def predict(
         self,
         *,
-        params=None,
-        tokens=None,
-        compute=None,
+        params: ArrayLike | None = None,
+        tokens: ArrayLike | None = None,
+        compute: ArrayLike | None = None,
         random_seed: int | None = None,
         extrapolation_error: float | None = None,
     ) -> Forecast:
@@ -798,13 +813,13 @@ class ScalingLawModel:
         return (table[axis] / observed).to_numpy()
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted model to netCDF (no pickle): posterior, data, law, priors, version."""
         self._check_fitted("save")
         persistence.save(self, path)
 
     @classmethod
-    def load(cls, path, *, law: str | None = None) -> ScalingLawModel:
+    def load(cls, path: str | os.PathLike[str], *, law: str | None = None) -> ScalingLawModel:
         """Read a model written by :meth:`save`.
 
         Parameters

@@ -24,9 +24,12 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TextIO, TypeVar
 
 from .display import escape
 from .exceptions import ConfigError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "PROGRESS_ENV",
@@ -45,7 +48,7 @@ _ENV_OFF = ("0", "false", "no", "off", "never")
 _NOTEBOOK_INTERVAL_S = 0.2
 
 
-def check_progressbar(value, name: str = "progressbar") -> bool | None:
+def check_progressbar(value: object, name: str = "progressbar") -> bool | None:
     """``value`` as True, False or None, or a :class:`ConfigError` naming ``name``.
 
     Examples
@@ -96,7 +99,7 @@ def _is_terminal(stream) -> bool:
         return False
 
 
-def progress_mode(progressbar: bool | None = None, *, stream=None) -> str | None:
+def progress_mode(progressbar: bool | None = None, *, stream: TextIO | None = None) -> str | None:
     """How progress would be shown: ``"terminal"``, ``"notebook"``, ``"plain"`` or None (not).
 
     ``"plain"`` is a bar forced on where nobody watches: one line when the work ends.
@@ -236,7 +239,7 @@ class _NotebookBar(ProgressBar):
 
 @contextmanager
 def progress(
-    total: int, description: str, *, progressbar: bool | None = None, stream=None
+    total: int, description: str, *, progressbar: bool | None = None, stream: TextIO | None = None
 ) -> Iterator[ProgressBar]:
     """A progress bar for ``total`` steps, shown as :func:`progress_mode` decides.
 
@@ -284,13 +287,13 @@ def progress(
 
 
 def track(
-    items: Iterable,
+    items: Iterable[_T],
     description: str,
     *,
     total: int | None = None,
     progressbar: bool | None = None,
-    stream=None,
-) -> Iterator:
+    stream: TextIO | None = None,
+) -> Iterator[_T]:
     """Yield ``items`` one by one, advancing a bar after each (see :func:`progress`).
 
     Examples

@@ -137,7 +137,7 @@ def sample_posterior(
     target_accept: float,
     random_seed: int | None,
     progressbar: bool,
-):
+) -> az.InferenceData:
     """Draw from the posterior of the model built by ``build_model`` with ``data`` set.
 
     Parameters

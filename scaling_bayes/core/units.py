@@ -163,7 +163,7 @@ def _as_values(axis: str, values, where: str) -> np.ndarray:
 
 def check_axis_values(
     axis: str,
-    values,
+    values: object,
     *,
     where: str,
     kind: str | None = None,
@@ -339,7 +339,9 @@ def check_scales(
     return problems
 
 
-def enforce(problems: Sequence[AxisProblem], *, error=DataError, stacklevel: int = 2) -> None:
+def enforce(
+    problems: Sequence[AxisProblem], *, error: type[Exception] = DataError, stacklevel: int = 2
+) -> None:
     """Raise ``error`` listing every error-level problem; otherwise warn about each warning.
 
     Examples
@@ -364,7 +366,7 @@ def validate_scales(
     kinds: Mapping[str, str] | None = None,
     labels: Sequence | None = None,
     names: Mapping[str, str] | None = None,
-    error=DataError,
+    error: type[Exception] = DataError,
 ) -> dict[str, np.ndarray]:
     """Check ``scales`` with :func:`check_scales`, enforce the result, return float arrays."""
     problems = check_scales(scales, where=where, kinds=kinds, labels=labels, names=names)

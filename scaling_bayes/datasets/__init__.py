@@ -119,7 +119,7 @@ def example_files(name: str) -> list[Path]:
     return [Path(str(resources.files(__package__).joinpath(f))) for f in EXAMPLES[name]]
 
 
-def write_example(name: str, out) -> list[Path]:
+def write_example(name: str, out: str | os.PathLike[str]) -> list[Path]:
     """Copy a bundled example's review config and data into the folder ``out`` to edit.
 
     The folder is created if needed; existing files are never overwritten: if any of the

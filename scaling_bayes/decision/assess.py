@@ -8,9 +8,11 @@ read. Conventions: ROI = (V - C) / C with break-even 0; VaR and CVaR are money l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..core.constants import INTERVAL_PROB
 from .cost import COST_COMPONENTS
@@ -41,6 +43,12 @@ from .metrics import (
 )
 from .plan import Investment
 from .results import DecisionResult, attach_legacy_attrs
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ..core.forecast import Forecast
+    from ..core.model import ScalingLawModel
 
 __all__ = ["RiskResult", "assess_roi", "risk_from_draws"]
 
@@ -128,7 +136,7 @@ class RiskResult(DecisionResult):
     roi_convention = ROI_CONVENTION
 
     @property
-    def joint(self):
+    def joint(self) -> xr.Dataset:
         """The joint draws as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``."""
         return joint_dataset([self.draws], self.losses.n_chains)
 
@@ -149,7 +157,7 @@ class RiskResult(DecisionResult):
 
 
 def assess_roi(
-    source,
+    source: ScalingLawModel | Forecast | ArrayLike,
     plan: Investment,
     *,
     threshold: float = 0.0,

@@ -38,6 +38,7 @@ from dataclasses import InitVar, dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ..core.constants import FLOPS_PER_PARAM_TOKEN
@@ -170,7 +171,7 @@ _OPTIONAL_BOUNDS = {
 }
 
 
-def training_flops(params, tokens) -> np.ndarray:
+def training_flops(params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
     """Training compute ``C = 6 N D`` in FLOPs (Kaplan et al. 2020; Hoffmann et al. 2022).
 
     Examples
@@ -379,7 +380,7 @@ class ComputeCost:
             out["running_per_year"] = (self.running_per_year, _OPTIONAL_BOUNDS["running_per_year"])
         return out
 
-    def added_samples(self, data_size) -> float:
+    def added_samples(self, data_size: float | None) -> float:
         """Samples a run of ``data_size`` adds to those on hand (0 without ``data_on_hand``).
 
         Examples
@@ -397,7 +398,12 @@ class ComputeCost:
         return float(max(float(data_size) - self.data_on_hand, 0.0))
 
     def evaluate(
-        self, flops, draws: dict[str, np.ndarray], *, data_size=None, fixed: bool = True
+        self,
+        flops: float,
+        draws: dict[str, np.ndarray],
+        *,
+        data_size: float | None = None,
+        fixed: bool = True,
     ) -> dict[str, np.ndarray]:
         """Cost components per joint draw from sampled inputs (keys as in :meth:`input_specs`).
 
@@ -466,9 +472,9 @@ class ComputeCost:
     def sample(
         self,
         *,
-        params=None,
-        tokens=None,
-        compute=None,
+        params: float | None = None,
+        tokens: float | None = None,
+        compute: float | None = None,
         n: int = 4000,
         random_seed: int | None = None,
         fixed: bool = True,
@@ -552,7 +558,7 @@ def _as_float(value, name: str) -> float:
         raise DataError(f"{name} must be a number; got {value!r}") from err
 
 
-def flops_of(params, tokens, compute) -> float:
+def flops_of(params: float | None, tokens: float | None, compute: float | None) -> float:
     if compute is not None:
         flops = _as_float(compute, "compute")
         name = "compute"

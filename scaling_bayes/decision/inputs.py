@@ -21,6 +21,7 @@ import warnings
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -260,7 +261,7 @@ class Bounds:
         return bad
 
 
-def positive_number(name: str, value, what: str = "number") -> float:
+def positive_number(name: str, value: Any, what: str = "number") -> float:
     """``value`` as one positive, finite float, or a :class:`DataError` naming ``name``.
 
     ``what`` says what the number is (e.g. "a loss", "raw count or FLOPs") in the message.
@@ -282,7 +283,9 @@ def positive_number(name: str, value, what: str = "number") -> float:
     return number
 
 
-def check_currency(code, where: str = "currency", *, error=DataError) -> str:
+def check_currency(
+    code: object, where: str = "currency", *, error: type[Exception] = DataError
+) -> str:
     """``code`` if it is an active ISO 4217 currency code, else ``error`` naming ``where``.
 
     Examples
@@ -311,7 +314,7 @@ def check_currency(code, where: str = "currency", *, error=DataError) -> str:
 _CURRENCY_NAMES = {"YEN": "JPY", "EURO": "EUR", "DOLLAR": "USD", "POUND": "GBP", "YUAN": "CNY"}
 
 
-def is_distribution(value) -> bool:
+def is_distribution(value: object) -> bool:
     """True for a frozen ``scipy.stats`` distribution (anything with ``ppf``, ``rvs``, ``support``).
 
     Examples
@@ -325,12 +328,12 @@ def is_distribution(value) -> bool:
     )
 
 
-def is_uncertain(value) -> bool:
+def is_uncertain(value: object) -> bool:
     """True for a distribution or an array of draws (an input that varies between draws)."""
     return is_distribution(value) or isinstance(value, np.ndarray)
 
 
-def check_input(name: str, value, bounds: Bounds):
+def check_input(name: str, value: Any, bounds: Bounds) -> object:
     """Validate one input; return it as a float, a frozen distribution or a float array.
 
     Raises
@@ -428,7 +431,7 @@ def _unit(bounds: Bounds) -> str:
     return f" ({bounds.unit})" if bounds.unit else ""
 
 
-def seed_entropy(random_seed) -> int:
+def seed_entropy(random_seed: int | np.integer | None) -> int:
     """Entropy of the seed sequence behind ``random_seed`` (fresh entropy when None).
 
     Recording it in results makes even an unseeded run reproducible.
@@ -460,7 +463,7 @@ def child_seed(entropy: int, stream: int) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
-def draw_input(name: str, value, n: int, u: np.ndarray | None, bounds: Bounds) -> np.ndarray:
+def draw_input(name: str, value: Any, n: int, u: np.ndarray | None, bounds: Bounds) -> np.ndarray:
     """``n`` draws of one validated input (``u`` are its uniforms when it is a distribution)."""
     if is_distribution(value):
         out = np.asarray(value.ppf(u), dtype=float)
@@ -510,7 +513,7 @@ def sample_inputs(
     return out
 
 
-def input_quantile(value, q: float) -> float:
+def input_quantile(value: Any, q: float) -> float:
     """The ``q`` quantile of an input (the number itself for a fixed input).
 
     Examples
@@ -526,7 +529,7 @@ def input_quantile(value, q: float) -> float:
     return float(value)
 
 
-def describe_input(value) -> str:
+def describe_input(value: Any) -> str:
     """Short description of an input for texts: ``'3'``, ``'uniform on 2-4'``, ``'40k'``.
 
     Examples

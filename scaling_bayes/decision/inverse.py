@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ from .inputs import child_seed, positive_number, seed_entropy
 from .joint import is_model
 from .metrics import effective_sample_size
 from .results import DecisionResult, attach_legacy_attrs
+
+if TYPE_CHECKING:
+    from ..core.model import ScalingLawModel
 
 __all__ = ["TargetBudget", "compute_for_target"]
 
@@ -99,7 +103,7 @@ class TargetBudget(DecisionResult):
 
 
 def compute_for_target(
-    model,
+    model: ScalingLawModel,
     target_loss: float,
     *,
     prob: float = 0.9,

@@ -10,13 +10,14 @@ differences between plans are computed within each joint draw.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+from numpy.typing import ArrayLike
 
 from ..core.exceptions import ConfigError, DataError, InputWarning
 from ..core.forecast import Forecast
@@ -24,6 +25,9 @@ from .cost import COST_COMPONENTS
 from .inputs import child_seed, sample_inputs
 from .plan import Investment
 from .value import payback_months
+
+if TYPE_CHECKING:
+    from ..core.model import ScalingLawModel
 
 __all__ = [
     "LossDraws",
@@ -189,7 +193,9 @@ def _part(d: PlanDraws, part: str) -> np.ndarray:
     return np.zeros(d.loss.size) if out is None else out
 
 
-def simulate_plan(plan: Investment, loss: np.ndarray, entropy: int, *, fixed=None) -> PlanDraws:
+def simulate_plan(
+    plan: Investment, loss: np.ndarray, entropy: int, *, fixed: Mapping[str, float] | None = None
+) -> PlanDraws:
     """Sample the plan's inputs jointly with ``loss``; evaluate its cost and value.
 
     Cost = the cost model's one-off parts (data, compute, energy, carbon, fixed) + the plan's
@@ -240,12 +246,16 @@ def simulate_plan(plan: Investment, loss: np.ndarray, entropy: int, *, fixed=Non
 
 
 # ---------------------------------------------------------------------- sources
-def is_model(source) -> bool:
+def is_model(source: object) -> bool:
     return hasattr(source, "predict") and hasattr(source, "posterior_draws")
 
 
 def resolve_losses(
-    source, plans: list[Investment], *, entropy: int, kind: str = "predictive"
+    source: ScalingLawModel | Forecast | ArrayLike,
+    plans: list[Investment],
+    *,
+    entropy: int,
+    kind: str = "predictive",
 ) -> LossDraws:
     """Loss draws of every plan from a fitted model, a Forecast or arrays (see module doc)."""
     if kind not in ("predictive", "mean"):
@@ -454,7 +464,7 @@ MAX_WORKLOAD_BYTES = 4e9
 _FLOATS_PER_PLAN_DRAW = 32
 
 
-def check_workload(n_plans, n_draws, *, max_bytes: float | None = None) -> float:
+def check_workload(n_plans: int, n_draws: int, *, max_bytes: float | None = None) -> float:
     """Refuse, before any work, a comparison of plans that would not fit in memory.
 
     ``compare_scales`` (and ``evsi_pilot``, ``evpi``) hold joint draws of every plan at once,
@@ -508,7 +518,7 @@ def check_workload(n_plans, n_draws, *, max_bytes: float | None = None) -> float
     return need
 
 
-def draw_count(source) -> int | None:
+def draw_count(source: object) -> int | None:
     """Joint draws a source of losses will give per plan, without computing them (None: unknown)."""
     if is_model(source):
         idata = getattr(source, "idata_", None)
@@ -525,7 +535,7 @@ def draw_count(source) -> int | None:
 
 
 # ---------------------------------------------------------------------- checks shared by callers
-def check_threshold(threshold) -> float:
+def check_threshold(threshold: Any) -> float:
     """A finite ROI threshold; warns when it looks like a percent (|t| > 5)."""
     if isinstance(threshold, bool | str) or np.ndim(threshold) != 0:
         raise DataError(f"threshold must be one number (a fraction: 0.20 = 20%); got {threshold!r}")
@@ -545,7 +555,7 @@ def check_threshold(threshold) -> float:
     return t
 
 
-def check_plans(plans) -> list[Investment]:
+def check_plans(plans: Investment | Iterable[Investment]) -> list[Investment]:
     """A non-empty list of Investments with distinct labels."""
     if isinstance(plans, Investment):
         plans = [plans]
@@ -565,7 +575,7 @@ def check_plans(plans) -> list[Investment]:
     return plans
 
 
-def check_reference_losses(plans, losses: LossDraws) -> None:
+def check_reference_losses(plans: Sequence[Investment], losses: LossDraws) -> None:
     """Warn when a value model's baseline or target is below what the forecasts can reach.
 
     With a fitted model the reference is compared with the posterior of the irreducible loss E;

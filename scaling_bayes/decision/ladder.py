@@ -15,10 +15,13 @@ it is reported with the probability that the next step would still pay, ``P(NB_{
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
@@ -27,6 +30,7 @@ from .cost import COST_COMPONENTS
 from .inputs import seed_entropy
 from .joint import (
     LossDraws,
+    PlanDraws,
     check_plans,
     check_reference_losses,
     check_threshold,
@@ -52,6 +56,12 @@ from .metrics import (
 from .plan import Investment
 from .results import AcceptabilityCurve, DecisionResult, attach_legacy_attrs
 from .value import LinearValue
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ..core.forecast import Forecast
+    from ..core.model import ScalingLawModel
 
 __all__ = ["DO_NOTHING", "ScaleLadder", "acceptability_curve", "compare_scales"]
 
@@ -153,11 +163,11 @@ class ScaleLadder(DecisionResult):
     )
 
     @property
-    def joint(self):
+    def joint(self) -> xr.Dataset:
         """The joint draws as an ``xarray.Dataset`` with dims ``(chain, draw, plan)``."""
         return joint_dataset(self.draws, self.losses.n_chains)
 
-    def risk(self, plan) -> RiskResult:
+    def risk(self, plan: str | int | Investment) -> RiskResult:
         """The :class:`~scaling_bayes.decision.RiskResult` of one plan, from the ladder's draws.
 
         No new draws and no forecast: the per-plan table (ROI percentiles, VaR, CVaR, ...) is
@@ -247,7 +257,7 @@ class ScaleLadder(DecisionResult):
                 )
         return pd.DataFrame(rows)
 
-    def payback_curve(self, months=None) -> pd.DataFrame:
+    def payback_curve(self, months: ArrayLike | None = None) -> pd.DataFrame:
         """P(paid back within m months) of each plan: the numbers behind a payback plot.
 
         Parameters
@@ -341,8 +351,8 @@ class ScaleLadder(DecisionResult):
 
 
 def compare_scales(
-    source,
-    plans,
+    source: ScalingLawModel | Forecast | ArrayLike,
+    plans: Sequence[Investment],
     *,
     threshold: float = 0.0,
     random_seed: int | None = None,
@@ -498,7 +508,7 @@ def _ladder_from_draws(
     return ladder
 
 
-def horizon_months(d) -> float:
+def horizon_months(d: PlanDraws) -> float:
     """Months the plan's value is earned (median over draws; NaN for a present value)."""
     years = d.inputs.get("value.horizon_years")
     return float("nan") if years is None else float(np.median(years) * 12.0)
@@ -633,7 +643,11 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
 
 # ---------------------------------------------------------------------- acceptability
 def acceptability_curve(
-    result, *, lambdas=None, n_points: int = 60, baseline_loss: float | None = None
+    result: ScaleLadder | RiskResult,
+    *,
+    lambdas: ArrayLike | None = None,
+    n_points: int = 60,
+    baseline_loss: float | None = None,
 ) -> AcceptabilityCurve:
     """P(net benefit > 0) against the value of one unit of loss improvement (CEAC).
 

@@ -25,8 +25,11 @@ number of draws. For draws from MCMC chains it is estimated per quantity by Arvi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from ..core._arviz import ess as az_ess
@@ -70,7 +73,7 @@ ROI_CONVENTION = "ROI = (V - C) / C, break-even 0 (V value, C cost; not V / C)"
 PARETO_K_MAX = 0.7
 
 
-def pareto_khat(x) -> float:
+def pareto_khat(x: np.ndarray) -> float:
     """Pareto k-hat of the heavier tail of the draws ``x``, as PSIS estimates it.
 
     A generalized Pareto distribution is fitted to the largest draws of ``x`` and of ``-x``
@@ -114,7 +117,7 @@ def _chains(x: np.ndarray, n_chains: int) -> np.ndarray:
     return x.reshape(n_chains, -1)
 
 
-def effective_sample_size(x, n_chains: int | None = None) -> float:
+def effective_sample_size(x: ArrayLike, n_chains: int | None = None) -> float:
     """Effective sample size of the mean of ``x``.
 
     Parameters
@@ -146,7 +149,7 @@ def effective_sample_size(x, n_chains: int | None = None) -> float:
 
 
 # ---------------------------------------------------------------------- Monte Carlo errors
-def mcse_mean(x, n_chains: int | None = None) -> float:
+def mcse_mean(x: ArrayLike, n_chains: int | None = None) -> float:
     """Monte Carlo standard error of the mean of ``x``: ``sd / sqrt(ESS)``.
 
     Examples
@@ -162,7 +165,9 @@ def mcse_mean(x, n_chains: int | None = None) -> float:
     return float(x.std(ddof=1) / np.sqrt(effective_sample_size(x, n_chains)))
 
 
-def prob_exceeds(x, threshold: float, n_chains: int | None = None) -> tuple[float, float, float]:
+def prob_exceeds(
+    x: ArrayLike, threshold: float, n_chains: int | None = None
+) -> tuple[float, float, float]:
     """``P(x > threshold)`` with its Monte Carlo standard error ``sqrt(p (1 - p) / ESS)``.
 
     Returns
@@ -183,7 +188,9 @@ def prob_exceeds(x, threshold: float, n_chains: int | None = None) -> tuple[floa
     return p, float(np.sqrt(p * (1.0 - p) / ess)), ess
 
 
-def mcse_quantile(x, prob: float, n_chains: int | None = None, *, sorted_x=None) -> float:
+def mcse_quantile(
+    x: ArrayLike, prob: float, n_chains: int | None = None, *, sorted_x: np.ndarray | None = None
+) -> float:
     """Monte Carlo standard error of the ``prob`` quantile of ``x``.
 
     With chains: ``arviz.mcse(method="quantile")`` on the (chain, draw) array. For independent
@@ -212,7 +219,7 @@ def mcse_quantile(x, prob: float, n_chains: int | None = None, *, sorted_x=None)
 
 
 # ---------------------------------------------------------------------- metrics
-def roi(value, cost) -> np.ndarray:
+def roi(value: ArrayLike, cost: ArrayLike) -> np.ndarray:
     """Return on investment per draw, ``(V - C) / C`` (break-even 0).
 
     Examples
@@ -230,7 +237,7 @@ def roi(value, cost) -> np.ndarray:
     return (value - cost) / cost
 
 
-def value_at_risk(net_gain, level: float = 0.95) -> float:
+def value_at_risk(net_gain: ArrayLike, level: float = 0.95) -> float:
     """VaR at ``level``: minus the ``1 - level`` quantile of net gain (money lost, positive).
 
     Examples
@@ -245,7 +252,7 @@ def value_at_risk(net_gain, level: float = 0.95) -> float:
     return float(-np.quantile(np.asarray(net_gain, dtype=float), 1.0 - level))
 
 
-def conditional_value_at_risk(net_gain, level: float = 0.95) -> float:
+def conditional_value_at_risk(net_gain: ArrayLike, level: float = 0.95) -> float:
     """CVaR at ``level``: minus the mean net gain in the worst ``1 - level`` of draws.
 
     Computed as ``-(q + E[min(NB - q, 0)] / (1 - level))`` with ``q`` the ``1 - level``
@@ -279,8 +286,8 @@ def _check_level(level: float) -> None:
 
 
 def decision_metrics(
-    value,
-    cost,
+    value: ArrayLike,
+    cost: ArrayLike,
     *,
     threshold: float = 0.0,
     n_chains: int | None = None,
@@ -469,7 +476,7 @@ def decision_metrics(
     return table
 
 
-def evpi_from_draws(net_benefit, n_chains: int | None = None) -> tuple[float, float]:
+def evpi_from_draws(net_benefit: ArrayLike, n_chains: int | None = None) -> tuple[float, float]:
     """EVPI of a choice among options from joint draws of their net benefit.
 
     ``EVPI = E[max_d NB_d] - max_d E[NB_d]``: what removing all uncertainty would be worth
@@ -498,8 +505,12 @@ def evpi_from_draws(net_benefit, n_chains: int | None = None) -> tuple[float, fl
 
 
 def payback_summary(
-    months, *, target=None, n_chains: int | None = None, interval_prob: float = INTERVAL_PROB
-) -> dict:
+    months: ArrayLike,
+    *,
+    target: float | None = None,
+    n_chains: int | None = None,
+    interval_prob: float = INTERVAL_PROB,
+) -> dict[str, float]:
     """The payback period's distribution from its draws (months; inf = not within the horizon).
 
     Quantiles are read off the sorted draws without interpolation (an interval may end at inf:
@@ -532,7 +543,7 @@ def payback_summary(
     return out
 
 
-def check_payback_target(payback_target) -> float | None:
+def check_payback_target(payback_target: Any) -> float | None:
     """A payback target in months: None, or a positive finite number (months are not years).
 
     Examples
@@ -560,7 +571,7 @@ def check_payback_target(payback_target) -> float | None:
     return months
 
 
-def check_kpi_target(kpi_target) -> float | None:
+def check_kpi_target(kpi_target: Any) -> float | None:
     """A KPI target on the forecast's scale (the loss or metric a plan must reach), or None."""
     if kpi_target is None:
         return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.constants import FLOPS_PER_PARAM_TOKEN
 from ..core.exceptions import DataError
@@ -234,7 +236,11 @@ class Investment:
 
 
 def plans_from_budgets(
-    compute, *, cost: ComputeCost | None = None, value: ValueModel, names=None
+    compute: ArrayLike,
+    *,
+    cost: ComputeCost | None = None,
+    value: ValueModel,
+    names: Iterable[str | None] | None = None,
 ) -> list[Investment]:
     """Compute-optimal plans, one per training budget (FLOPs), sharing cost and value models.
 

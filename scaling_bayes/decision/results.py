@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -62,7 +63,13 @@ class LegacyAttrs(dict):
     ('7B', "ScaleLadder.table.attrs['best'] is depre")
     """
 
-    def __init__(self, values=(), *, owner: str = "result", renamed=None) -> None:
+    def __init__(
+        self,
+        values: Mapping[str, Any] | Iterable[tuple[str, Any]] = (),
+        *,
+        owner: str = "result",
+        renamed: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(values)
         self.owner = owner
         self.renamed = dict(renamed or {})
@@ -81,12 +88,14 @@ class LegacyAttrs(dict):
         self._warn(key)
         return super().__getitem__(key)
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Any:
         self._warn(key)
         return super().get(key, default)
 
 
-def attach_legacy_attrs(table: pd.DataFrame, owner: str, values: dict, renamed=None) -> None:
+def attach_legacy_attrs(
+    table: pd.DataFrame, owner: str, values: dict, renamed: Mapping[str, str] | None = None
+) -> None:
     """Fill ``table.attrs`` with the pre-1.0 keys (deprecated) of a result's fields.
 
     ``renamed`` maps an old key to the attribute that replaces it when the names differ.
@@ -128,7 +137,7 @@ class DecisionResult:
         """The result as a paragraph (English), written by the report layer."""
         return _lookup(TEXT_RENDERERS, self, "text")(self)
 
-    def plot_data(self, **options) -> pd.DataFrame:
+    def plot_data(self, **options: Any) -> pd.DataFrame:
         """The numbers behind the result's plot (the report layer's ``*_plot_data``)."""
         return _lookup(PLOT_DATA, self, "plot data")(self, **options)
 

@@ -29,8 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
+from typing import cast
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..core.exceptions import DataError
 from .inputs import Bounds, check_currency, check_input, describe_input, positive_number
@@ -52,7 +54,7 @@ _HORIZON = Bounds(0.0, None, unit="years", example="3")
 _RATE = Bounds(-1.0, None, unit="a yearly fraction", example="0.08")
 
 
-def annuity_factor(horizon_years, discount_rate) -> np.ndarray:
+def annuity_factor(horizon_years: ArrayLike, discount_rate: ArrayLike) -> np.ndarray:
     """Present value of 1 per year for ``horizon_years`` years, paid at the end of each year.
 
     Examples
@@ -69,7 +71,9 @@ def annuity_factor(horizon_years, discount_rate) -> np.ndarray:
     return np.where(small, h, -np.expm1(-h * np.log1p(safe)) / safe)
 
 
-def payback_months(upfront, net_per_year, discount_rate, horizon_years) -> np.ndarray:
+def payback_months(
+    upfront: ArrayLike, net_per_year: ArrayLike, discount_rate: ArrayLike, horizon_years: ArrayLike
+) -> np.ndarray:
     """Months until the cumulative discounted net value exceeds the one-off cost, per draw.
 
     The net value per year ``Y`` (value less running costs) arrives in twelve equal parts at
@@ -85,9 +89,9 @@ def payback_months(upfront, net_per_year, discount_rate, horizon_years) -> np.nd
 
     Parameters
     ----------
-    upfront : array
+    upfront : array_like
         One-off cost per draw (everything but the running costs), > 0.
-    net_per_year : array
+    net_per_year : array_like
         Value per year less running costs per year, per draw.
     discount_rate : array or float
         Yearly discount rate (fraction).
@@ -175,7 +179,7 @@ class ValueModel:
             return np.ones(n)
         return annuity_factor(draws["horizon_years"], draws["discount_rate"])
 
-    def evaluate(self, loss, draws: Mapping[str, np.ndarray]) -> np.ndarray:
+    def evaluate(self, loss: ArrayLike, draws: Mapping[str, np.ndarray]) -> np.ndarray:
         """Present value per joint draw, in :attr:`currency`.
 
         Parameters
@@ -189,13 +193,15 @@ class ValueModel:
         value = self.yearly_or_present(loss, draws) * self.factor(draws, loss.size)
         return value
 
-    def per_year(self, loss, draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    def per_year(self, loss: ArrayLike, draws: Mapping[str, np.ndarray]) -> np.ndarray | None:
         """Value per year per joint draw (None for a present-value model: no payback)."""
         if self.horizon_years is None:
             return None
         return self.yearly_or_present(np.asarray(loss, float), draws)
 
-    def yearly_or_present(self, loss: np.ndarray, draws) -> np.ndarray:  # pragma: no cover
+    def yearly_or_present(  # pragma: no cover
+        self, loss: np.ndarray, draws: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
         raise NotImplementedError
 
     @property
@@ -290,16 +296,17 @@ class LinearValue(ValueModel):
                 return name
         return f"{self.unit:g} of the metric"
 
-    def own_inputs(self):
+    def own_inputs(self) -> dict[str, tuple[object, Bounds]]:
         return {"usd_per_loss_unit": (self.usd_per_loss_unit, _MONEY)}
 
-    def improvement(self, loss) -> np.ndarray:
+    def improvement(self, loss: np.ndarray) -> np.ndarray:
         """Improvement over the baseline in units of :attr:`unit` (positive = better)."""
         gain = loss - self.baseline_loss if self.higher_is_better else self.baseline_loss - loss
         # dividing by 1.0 is exact, but skipping it keeps the arithmetic of earlier releases
-        return gain if self.unit == 1.0 else gain / self.unit
+        # __post_init__ has turned unit into a float (see _unit_size)
+        return gain if self.unit == 1.0 else gain / cast(float, self.unit)
 
-    def yearly_or_present(self, loss, draws):
+    def yearly_or_present(self, loss: np.ndarray, draws: Mapping[str, np.ndarray]) -> np.ndarray:
         value = draws["usd_per_loss_unit"] * self.improvement(loss)
         return np.maximum(value, 0.0) if self.floor_at_zero else value
 
@@ -380,10 +387,10 @@ class TargetValue(ValueModel):
                 )
             object.__setattr__(self, "partial_from", start)
 
-    def own_inputs(self):
+    def own_inputs(self) -> dict[str, tuple[object, Bounds]]:
         return {"usd_if_met": (self.usd_if_met, _MONEY)}
 
-    def yearly_or_present(self, loss, draws):
+    def yearly_or_present(self, loss: np.ndarray, draws: Mapping[str, np.ndarray]) -> np.ndarray:
         if self.higher_is_better:
             if self.partial_from is None:
                 credit = (loss >= self.target_loss).astype(float)
@@ -466,10 +473,10 @@ class CallableValue(ValueModel):
             checked[key] = check_input(f"inputs[{key!r}]", value, _ANY)
         object.__setattr__(self, "inputs", checked)
 
-    def own_inputs(self):
+    def own_inputs(self) -> dict[str, tuple[object, Bounds]]:
         return {key: (value, _ANY) for key, value in self.inputs.items()}
 
-    def yearly_or_present(self, loss, draws):
+    def yearly_or_present(self, loss: np.ndarray, draws: Mapping[str, np.ndarray]) -> np.ndarray:
         kwargs = {key: draws[key] for key in self.inputs}
         try:
             out = self.fn(loss, **kwargs)

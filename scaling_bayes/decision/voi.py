@@ -24,10 +24,13 @@ decision criterion is expected net benefit (risk neutral).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
@@ -40,6 +43,11 @@ from .ladder import ScaleLadder, compare_scales
 from .metrics import MonteCarloWarning, evpi_from_draws, mcse_mean
 from .results import DecisionResult, EVPIResult, attach_legacy_attrs
 
+if TYPE_CHECKING:
+    from ..core.forecast import Forecast
+    from ..core.model import ScalingLawModel
+    from .plan import Investment
+
 __all__ = ["PilotValue", "evpi", "evsi_pilot"]
 
 #: Below this median importance-sampling ESS per simulated pilot, the EVSI warns.
@@ -49,8 +57,8 @@ _CHUNK_ELEMENTS = 262_144
 
 
 def evpi(
-    source,
-    plans=None,
+    source: ScaleLadder | ScalingLawModel | Forecast | ArrayLike,
+    plans: Sequence[Investment] | None = None,
     *,
     random_seed: int | None = None,
     kind: str = "predictive",
@@ -170,13 +178,13 @@ class PilotValue(DecisionResult):
 
 
 def evsi_pilot(
-    model,
-    plans,
+    model: ScalingLawModel,
+    plans: Sequence[Investment],
     *,
-    params=None,
-    tokens=None,
-    compute=None,
-    pilot_cost=None,
+    params: float | None = None,
+    tokens: float | None = None,
+    compute: float | None = None,
+    pilot_cost: ComputeCost | float | None = None,
     n_outer: int = 2000,
     random_seed: int | None = None,
     kind: str = "predictive",

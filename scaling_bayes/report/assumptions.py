@@ -8,8 +8,9 @@ An input's source is, in this order: what the caller gave in ``sources=`` (a tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -17,6 +18,10 @@ from ..core.exceptions import ConfigError
 from ..core.priors import default_priors, is_fixed
 from ..decision import DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, LinearValue, TargetValue
 from ..decision.inputs import is_distribution
+
+if TYPE_CHECKING:
+    from ..core.model import ScalingLawModel
+    from ..decision import Investment
 
 __all__ = ["InputFact", "input_facts", "input_names", "prior_facts", "structure"]
 
@@ -52,7 +57,7 @@ class InputFact:
         return f"plans.{self.plans[0]}.inputs.{self.name}"
 
 
-def structure(value) -> dict:
+def structure(value: Any) -> dict[str, Any]:
     """A number, distribution or array of draws as plain facts.
 
     Examples
@@ -124,7 +129,7 @@ def _plan_inputs(plan) -> dict:
     return out
 
 
-def input_names(plans) -> list[str]:
+def input_names(plans: Sequence[Investment]) -> list[str]:
     """Qualified names of every assumption of the plans (the keys ``sources=`` accepts)."""
     names: list[str] = []
     for plan in plans:
@@ -161,7 +166,9 @@ def _default_source(name: str, value, plan) -> tuple[str, str, str | None]:
     return "not_recorded", "", None
 
 
-def check_sources(sources, plans) -> dict[str, tuple[str, str | None]]:
+def check_sources(
+    sources: Mapping[str, str | Sequence[str]] | None, plans: Sequence[Investment]
+) -> dict[str, tuple[str, str | None]]:
     """Validate ``sources=``: ``{input name: "source"}`` or ``{input name: ("source", "date")}``."""
     if sources is None:
         return {}
@@ -196,7 +203,9 @@ def check_sources(sources, plans) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def input_facts(plans, sources: dict[str, tuple[str, str | None]]) -> list[InputFact]:
+def input_facts(
+    plans: Sequence[Investment], sources: Mapping[str, tuple[str, str | None]]
+) -> list[InputFact]:
     """One fact per assumption shared by every plan, else one per plan (plans 1-based)."""
     per_plan = [_plan_inputs(p) for p in plans]
     facts = []
@@ -228,7 +237,7 @@ def input_facts(plans, sources: dict[str, tuple[str, str | None]]) -> list[Input
     return facts
 
 
-def format_prior(prior) -> str:
+def format_prior(prior: Any) -> str:
     """A prior in one line: ``LogNormal(mu=-1.386, sigma=0.8)``; a fixed value as a number.
 
     Examples
@@ -254,7 +263,7 @@ def _param(v) -> str:
     return "[" + ", ".join(f"{x:.4g}" for x in arr.ravel()) + "]"
 
 
-def prior_facts(model) -> tuple[list[dict], str, list[str]]:
+def prior_facts(model: ScalingLawModel) -> tuple[list[dict[str, Any]], str, list[str]]:
     """The priors used: rows (parameter, prior, fixed, override), preset name, overrides."""
     preset = model.priors if isinstance(model.priors, str) else model.prior_preset
     defaults = default_priors(model.law_spec, preset, model.x)

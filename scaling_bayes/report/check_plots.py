@@ -8,6 +8,8 @@ did not converge stamped across the plot.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,10 @@ from ..checks.backtest import Backtest, calibration_plot_data
 from ..checks.comparison import LawComparison, law_comparison_plot_data
 from ..checks.prior_checks import PriorSensitivity, prior_sensitivity_plot_data
 from .fit_plots import stamp_unconverged
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = ["plot_calibration", "plot_law_comparison", "plot_prior_sensitivity"]
 
@@ -27,7 +33,9 @@ def _figure(ax, size: tuple[float, float]):
     return ax.figure, ax
 
 
-def plot_calibration(result: Backtest | pd.DataFrame, *, ax=None, label: str | None = None):
+def plot_calibration(
+    result: Backtest | pd.DataFrame, *, ax: Axes | None = None, label: str | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Empirical coverage of central intervals against their nominal mass, with 95% binomial
     (Clopper-Pearson) error bars; calibrated forecasts sit on the diagonal.
 
@@ -74,7 +82,9 @@ def plot_calibration(result: Backtest | pd.DataFrame, *, ax=None, label: str | N
     return fig, ax
 
 
-def plot_law_comparison(result: LawComparison, *, ax=None):
+def plot_law_comparison(
+    result: LawComparison, *, ax: Axes | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Expected log predictive density (PSIS-LOO) of each law with its standard error, and the
     stacking weight; laws whose estimate is unreliable are drawn hollow.
 
@@ -116,7 +126,9 @@ def plot_law_comparison(result: LawComparison, *, ax=None):
     return fig, ax
 
 
-def plot_prior_sensitivity(result: PriorSensitivity, *, ax=None):
+def plot_prior_sensitivity(
+    result: PriorSensitivity, *, ax: Axes | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Forecast median and central interval at each scale under the base and the alternative
     priors, side by side.
 

@@ -15,8 +15,11 @@ of an unconverged fit are stamped across the plot.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ..core.exceptions import DataError
 from ..decision.assess import RiskResult
@@ -24,6 +27,12 @@ from ..decision.ladder import ScaleLadder, acceptability_curve
 from ..decision.results import PLOT_DATA, AcceptabilityCurve, TornadoResult
 from .fit_plots import stamp_unconverged
 from .wording import format_percent, likelihood_words
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from ..decision import EVPIResult, PilotValue, TargetBudget
 
 __all__ = [
     "acceptability_plot_data",
@@ -109,7 +118,9 @@ def roi_plot_data(risk: RiskResult, *, n_dots: int = 50) -> pd.DataFrame:
     return data
 
 
-def plot_roi(risk: RiskResult, *, n_dots: int = 50, ax=None, title: str | None = None):
+def plot_roi(
+    risk: RiskResult, *, n_dots: int = 50, ax: Axes | None = None, title: str | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Quantile dot plot of ROI with the threshold and break-even marked.
 
     Parameters
@@ -230,7 +241,9 @@ def scale_ladder_plot_data(ladder: ScaleLadder) -> pd.DataFrame:
     return data
 
 
-def plot_scale_ladder(ladder: ScaleLadder, *, ax=None, title: str | None = None):
+def plot_scale_ladder(
+    ladder: ScaleLadder, *, ax: Axes | None = None, title: str | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Expected net benefit over scale, with intervals, P(ROI > t) labels and the stop point.
 
     Returns
@@ -358,7 +371,9 @@ def tornado_plot_data(result: TornadoResult) -> pd.DataFrame:
     return data
 
 
-def plot_tornado(result: TornadoResult, *, ax=None, title: str | None = None):
+def plot_tornado(
+    result: TornadoResult, *, ax: Axes | None = None, title: str | None = None
+) -> tuple[Figure | SubFigure, Axes]:
     """Tornado chart: each input at its low and high percentile, around the base value.
 
     Returns
@@ -415,7 +430,12 @@ def plot_tornado(result: TornadoResult, *, ax=None, title: str | None = None):
 
 
 # ---------------------------------------------------------------------- acceptability
-def acceptability_plot_data(result, *, lambdas=None, baseline_loss=None) -> pd.DataFrame:
+def acceptability_plot_data(
+    result: ScaleLadder | RiskResult | AcceptabilityCurve,
+    *,
+    lambdas: ArrayLike | None = None,
+    baseline_loss: float | None = None,
+) -> pd.DataFrame:
     """The acceptability curve behind :func:`plot_acceptability` (see
     :func:`~scaling_bayes.decision.acceptability_curve`).
 
@@ -453,8 +473,13 @@ def acceptability_plot_data(result, *, lambdas=None, baseline_loss=None) -> pd.D
 
 
 def plot_acceptability(
-    result, *, lambdas=None, baseline_loss=None, ax=None, title: str | None = None
-):
+    result: ScaleLadder | RiskResult | AcceptabilityCurve,
+    *,
+    lambdas: ArrayLike | None = None,
+    baseline_loss: float | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> tuple[Figure | SubFigure, Axes]:
     """P(net benefit > 0) against the value of one unit of loss improvement, per plan.
 
     Returns
@@ -491,7 +516,7 @@ def plot_acceptability(
     return fig, ax
 
 
-def budget_plot_data(budget) -> pd.DataFrame:
+def budget_plot_data(budget: TargetBudget) -> pd.DataFrame:
     """P(reaching the target) over training budgets: the curve behind a TargetBudget.
 
     Returns
@@ -510,7 +535,7 @@ def budget_plot_data(budget) -> pd.DataFrame:
     return data
 
 
-def pilot_plot_data(pilot) -> pd.DataFrame:
+def pilot_plot_data(pilot: PilotValue) -> pd.DataFrame:
     """Each option's expected net benefit now and how often a pilot would make it the choice.
 
     Returns
@@ -528,7 +553,7 @@ def pilot_plot_data(pilot) -> pd.DataFrame:
     return data
 
 
-def evpi_plot_data(result) -> pd.DataFrame:
+def evpi_plot_data(result: EVPIResult) -> pd.DataFrame:
     """The EVPI with its Monte Carlo error, as a one-row table (``estimate``, ``mc_se``)."""
     data = result.table.copy()
     data.attrs = {"currency": result.currency, "converged": result.converged}

@@ -10,6 +10,8 @@ report layer. Probabilities carry IPCC likelihood terms and their Monte Carlo er
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import numpy as np
 
 from ..core.constants import INTERVAL_PROB
@@ -18,6 +20,19 @@ from ..decision.ladder import DO_NOTHING
 from ..decision.metrics import PARETO_K_MAX
 from ..decision.results import TEXT_RENDERERS
 from .wording import format_money, format_percent, likelihood_words
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..decision import (
+        AcceptabilityCurve,
+        EVPIResult,
+        PilotValue,
+        RiskResult,
+        ScaleLadder,
+        TargetBudget,
+        TornadoResult,
+    )
 
 __all__ = [
     "acceptability_text",
@@ -31,7 +46,7 @@ __all__ = [
 ]
 
 
-def risk_text(result) -> str:
+def risk_text(result: RiskResult) -> str:
     """The memo paragraph of an ROI assessment (a :class:`~scaling_bayes.decision.RiskResult`)."""
     plan, table, losses = result.plan, result.table, result.losses
     cur = result.currency
@@ -58,11 +73,11 @@ def risk_text(result) -> str:
         f"Median ROI is {format_percent(est('roi_p50'))} ({pct} of outcomes between "
         f"{format_percent(est('roi_p05'))} and {format_percent(est('roi_p95'))}); expected net "
         f"benefit {format_money(est('expected_net_benefit'), cur)} ({pct} interval "
-        f"{format_money(table.loc['expected_net_benefit', 'lower'], cur)} to "
-        f"{format_money(table.loc['expected_net_benefit', 'upper'], cur)}) on an expected cost "
-        f"of {format_money(est('expected_cost'), cur)}."
+        f"{format_money(cast(float, table.loc['expected_net_benefit', 'lower']), cur)} to "
+        f"{format_money(cast(float, table.loc['expected_net_benefit', 'upper']), cur)}) on an "
+        f"expected cost of {format_money(est('expected_cost'), cur)}."
     )
-    nb_row = table.loc["expected_net_benefit"]
+    nb_row = cast("pd.Series", table.loc["expected_net_benefit"])
     note = tail_note(
         "expected net benefit",
         nb_row["estimate"],
@@ -74,7 +89,9 @@ def risk_text(result) -> str:
     parts += [note] if note else []
     if table.loc["expected_roi", "unreliable"]:
         parts.append(
-            tail_note("expected ROI", 0.0, 0.0, 0.0, table.loc["expected_roi", "pareto_k"])
+            tail_note(
+                "expected ROI", 0.0, 0.0, 0.0, cast(float, table.loc["expected_roi", "pareto_k"])
+            )
         )
     var, cvar = est("var"), est("cvar")
     if var > 0:
@@ -97,7 +114,8 @@ def risk_text(result) -> str:
         )
     parts.append(
         f"The run needs about {_num(est('gpu_hours'))} GPU-hours ({pct} interval "
-        f"{_num(table.loc['gpu_hours', 'lower'])}-{_num(table.loc['gpu_hours', 'upper'])}), "
+        f"{_num(cast(float, table.loc['gpu_hours', 'lower']))}-"
+        f"{_num(cast(float, table.loc['gpu_hours', 'upper']))}), "
         f"{_num(est('energy_mwh'))} MWh and {_num(est('co2e_t'))} t CO2e."
     )
     parts.append(f"Assumptions: {plan.describe()}")
@@ -120,7 +138,9 @@ def risk_text(result) -> str:
     return " ".join(parts)
 
 
-def tail_note(what: str, mean, lower, upper, k, pct: str = "90%") -> str:
+def tail_note(
+    what: str, mean: float, lower: float, upper: float, k: float, pct: str = "90%"
+) -> str:
     """Why an expectation cannot be read at face value, or ``""`` when it can.
 
     Flags an expectation whose draws have a Pareto k-hat above 0.7 (see
@@ -159,7 +179,7 @@ def _num(x: float) -> str:
     return f"{x:.3g}"
 
 
-def ladder_text(result) -> str:
+def ladder_text(result: ScaleLadder) -> str:
     """The memo paragraph of a scale comparison (a :class:`~scaling_bayes.decision.ScaleLadder`)."""
     table = result.table
     a = result
@@ -170,7 +190,7 @@ def ladder_text(result) -> str:
         parts.append(f"{NOT_CONVERGED_BANNER}.")
     best = a.best
     if best == DO_NOTHING:
-        top = table.loc[table["expected_net_benefit"].idxmax()]
+        top = cast("pd.Series", table.loc[cast(int, table["expected_net_benefit"].idxmax())])
         parts.append(
             f"No plan has a positive expected net benefit (NB = V - C); the best, {top['plan']}, "
             f"expects {format_money(top['expected_net_benefit'], cur)}. Doing nothing is best in "
@@ -243,7 +263,7 @@ def _on_compute(losses) -> bool:
     return bool(np.isfinite(scales["compute"].to_numpy(dtype=float)).all())
 
 
-def pilot_text(result) -> str:
+def pilot_text(result: PilotValue) -> str:
     """The memo paragraph of a pilot's value (a :class:`~scaling_bayes.decision.PilotValue`)."""
     table = result.table
     a = result
@@ -283,7 +303,7 @@ def pilot_text(result) -> str:
     return " ".join(parts)
 
 
-def target_budget_text(result) -> str:
+def target_budget_text(result: TargetBudget) -> str:
     """The paragraph of a :class:`~scaling_bayes.decision.TargetBudget`."""
     a = result
     answer, p_at, se, reachable = a.compute, a.probability, a.mc_se, a.reachable
@@ -316,7 +336,7 @@ def target_budget_text(result) -> str:
             f"{a.tokens_median:.3g} tokens (posterior medians)."
         )
     if np.isfinite(a.cost_median):
-        cur = a.currency
+        cur = cast(str, a.currency)  # set whenever the budget was costed
         parts.append(
             f"It would take about {a.gpu_hours_median:.3g} GPU-hours and cost "
             f"{format_money(a.cost_median, cur)} ({round(INTERVAL_PROB * 100)}% interval "
@@ -328,7 +348,7 @@ def target_budget_text(result) -> str:
     return " ".join(parts)
 
 
-def evpi_text(result) -> str:
+def evpi_text(result: EVPIResult) -> str:
     """One sentence on an :class:`~scaling_bayes.decision.results.EVPIResult`."""
     cur = result.currency
     parts = [f"{NOT_CONVERGED_BANNER}."] if not result.converged else []
@@ -340,7 +360,7 @@ def evpi_text(result) -> str:
     return " ".join(parts)
 
 
-def tornado_text(result) -> str:
+def tornado_text(result: TornadoResult) -> str:
     """A paragraph on a :class:`~scaling_bayes.decision.results.TornadoResult`."""
     table = result.table
     parts = [f"{NOT_CONVERGED_BANNER}."] if not result.converged else []
@@ -359,7 +379,7 @@ def tornado_text(result) -> str:
     return " ".join(parts)
 
 
-def acceptability_text(result) -> str:
+def acceptability_text(result: AcceptabilityCurve) -> str:
     """A paragraph on an :class:`~scaling_bayes.decision.results.AcceptabilityCurve`."""
     parts = [f"{NOT_CONVERGED_BANNER}."] if not result.converged else []
     for plan, value in result.break_even.items():

@@ -18,12 +18,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.exceptions import ScalingBayesError
 from ..decision import DO_NOTHING
 from .format import Formatter, Money, Probability, formatter, percent
 from .numbers import draws_key
+
+if TYPE_CHECKING:
+    from .numbers import NumberBook
 
 __all__ = [
     "Box",
@@ -99,7 +102,7 @@ class Box:
     style: str = "warning"
 
 
-def clean(text) -> str:
+def clean(text: object) -> str:
     """User text fit for a sentence: control characters removed, whitespace runs collapsed.
 
     Examples
@@ -134,11 +137,11 @@ class Ctx:
     fmt : Formatter
     """
 
-    def __init__(self, book, fmt: Formatter):
+    def __init__(self, book: NumberBook, fmt: Formatter) -> None:
         self.book = book
         self.f = fmt
 
-    def m(self, key: str, **fields) -> str:
+    def m(self, key: str, **fields: object) -> str:
         """The message ``key`` of the catalogue, filled; ``{metric}`` names the forecast metric."""
         fields.setdefault("metric", self.metric)
         return self.f.message(key, **fields)
@@ -156,7 +159,7 @@ class Ctx:
     def label(self, table: str, name: str, default: str = "") -> str:
         return self.f.messages.table(table).get(name, default)
 
-    def v(self, key: str):
+    def v(self, key: str) -> Any:
         return self.book[key]
 
     def has(self, key: str) -> bool:
@@ -241,7 +244,9 @@ class Ctx:
 
 
 # ---------------------------------------------------------------------- the document
-def build(book, language: str, figures: set[str], numbers_files: tuple = ()) -> list:
+def build(
+    book: NumberBook, language: str, figures: set[str], numbers_files: tuple[str, ...] = ()
+) -> list:
     """Blocks of the memo in ``language``: the executive summary, then sections 1-7.
 
     The summary fits on the first printed page; sections 1-7 follow as the technical appendix.
@@ -1280,7 +1285,7 @@ def _provenance_table(c: Ctx) -> Table:
     return Table(_headers(c, "item", "record"), rows, style="provenance")
 
 
-def full(value) -> str:
+def full(value: object) -> str:
     """A value at full precision, as written in the appendix and the CSV.
 
     Examples

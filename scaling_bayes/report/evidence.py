@@ -21,6 +21,7 @@ do not warn again (they carry ``converged`` instead).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -33,6 +34,12 @@ from ..decision import (
     tornado,
 )
 from ..decision.results import TornadoResult
+
+if TYPE_CHECKING:
+    from ..checks.backtest import Backtest
+    from ..checks.prior_checks import PriorSensitivity
+    from ..core.model import ScalingLawModel
+    from ..decision import PilotValue
 
 __all__ = ["Evidence", "gather"]
 
@@ -60,17 +67,17 @@ class Evidence:
         The fit and every result built on it converged.
     """
 
-    model: object
+    model: ScalingLawModel
     ladder: ScaleLadder
-    risks: list | None
+    risks: list[RiskResult] | None
     single: bool
     lead: int | None
     tornado: TornadoResult | None
     curve: AcceptabilityCurve | None
     curve_problem: str | None
-    pilot: object
-    prior_sensitivity: object
-    backtest: object
+    pilot: PilotValue | None
+    prior_sensitivity: PriorSensitivity | None
+    backtest: Backtest | None
     converged: bool
 
     @property
@@ -80,14 +87,14 @@ class Evidence:
 
 
 def gather(
-    model,
-    result,
+    model: ScalingLawModel,
+    result: ScaleLadder | RiskResult,
     *,
-    pilot=None,
-    prior_sensitivity=None,
-    backtest=None,
-    tornado_result=None,
-    curve=None,
+    pilot: PilotValue | None = None,
+    prior_sensitivity: PriorSensitivity | None = None,
+    backtest: Backtest | None = None,
+    tornado_result: TornadoResult | None = None,
+    curve: AcceptabilityCurve | None = None,
 ) -> Evidence:
     """Collect the ladder, per-plan risks, tornado and acceptability curve behind a memo.
 
@@ -109,7 +116,10 @@ def gather(
     """
     converged = bool(model.diagnostics().converged) and bool(result.converged)
     single = isinstance(result, RiskResult)
-    ladder = ScaleLadder.from_risk(result) if single else result
+    # (``single`` says which of the two ``result`` is: cast for the type checker)
+    ladder = (
+        ScaleLadder.from_risk(cast(RiskResult, result)) if single else cast(ScaleLadder, result)
+    )
     if not converged:
         return Evidence(
             model=model,
@@ -125,7 +135,9 @@ def gather(
             backtest=backtest,
             converged=False,
         )
-    risks = [result] if single else [ladder.risk(j) for j in range(len(ladder.draws))]
+    risks = (
+        [cast(RiskResult, result)] if single else [ladder.risk(j) for j in range(len(ladder.draws))]
+    )
     lead = lead_row(ladder)
     table = tornado_result if tornado_result is not None else tornado(risks[lead])
     problem = None
@@ -155,7 +167,7 @@ def lead_row(ladder: ScaleLadder) -> int:
     return int(np.argmax(ladder.table["expected_net_benefit"].to_numpy()))
 
 
-def check_result_matches_model(model, result) -> None:
+def check_result_matches_model(model: ScalingLawModel, result: ScaleLadder | RiskResult) -> None:
     """Raise ConfigError unless ``result`` was computed from ``model``'s posterior.
 
     Results must come from the model itself (``compare_scales(model, plans)`` or

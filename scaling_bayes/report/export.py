@@ -76,7 +76,7 @@ def decision_columns(table: pd.DataFrame, keep: Iterable[str] = LADDER_SCALE_COL
     return [str(c) for c in table.columns if str(c) not in kept]
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     """One CSV cell that a spreadsheet shows as text or a number, never runs as a formula.
 
     Examples
@@ -104,7 +104,7 @@ def csv_cell(value) -> str:
 
 def write_csv(
     frame: pd.DataFrame,
-    path,
+    path: str | os.PathLike[str],
     *,
     converged: bool,
     withhold: Iterable[str] = (),
@@ -157,7 +157,13 @@ def write_csv(
     return _write_bytes(path, buffer.getvalue().encode("utf-8-sig"))
 
 
-def write_json(data: Mapping, path, *, converged: bool, withhold: Iterable[str] = ()) -> Path:
+def write_json(
+    data: Mapping,
+    path: str | os.PathLike[str],
+    *,
+    converged: bool,
+    withhold: Iterable[str] = (),
+) -> Path:
     """Write ``data`` as JSON with a top-level ``converged`` field; return the path.
 
     Values that JSON cannot hold (NaN, infinity) are written as ``null``; keys in ``withhold``

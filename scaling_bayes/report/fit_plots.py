@@ -6,6 +6,8 @@ Conventions: module-level functions, keyword-only options, ``(fig, ax)`` returne
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -13,6 +15,12 @@ from ..core.constants import FAN_PROBS
 from ..core.data import ScalingData
 from ..core.diagnostics import NOT_CONVERGED_BANNER
 from ..core.forecast import Forecast
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from ..core.model import ScalingLawModel
 
 __all__ = [
     "forecast_plot_data",
@@ -72,9 +80,9 @@ def plot_forecast(
     observed: ScalingData | None = None,
     probs: tuple[float, ...] = FAN_PROBS,
     kind: str = "predictive",
-    ax=None,
+    ax: Axes | None = None,
     title: str | None = None,
-):
+) -> tuple[Figure | SubFigure, Axes]:
     """Fan chart of forecast loss over scale, with the observed runs.
 
     Shaded bands are central intervals of equal probability mass around the median (Bank of
@@ -98,6 +106,7 @@ def plot_forecast(
 
     table = forecast_plot_data(forecast, probs=probs, kind=kind)
     axis = table.attrs["x_axis"]
+    fig: Figure | SubFigure  # a given Axes may sit in a subfigure
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
     else:
@@ -134,7 +143,9 @@ def plot_forecast(
     return fig, ax
 
 
-def ppc_plot_data(model, *, probs: tuple[float, ...] = (0.5, 0.9), random_seed: int = 0):
+def ppc_plot_data(
+    model: ScalingLawModel, *, probs: tuple[float, ...] = (0.5, 0.9), random_seed: int = 0
+) -> pd.DataFrame:
     """Posterior predictive check: each observed run against the model's predictive interval.
 
     Returns
@@ -163,7 +174,13 @@ def ppc_plot_data(model, *, probs: tuple[float, ...] = (0.5, 0.9), random_seed: 
     return table
 
 
-def plot_ppc(model, *, probs: tuple[float, ...] = (0.5, 0.9), ax=None, random_seed: int = 0):
+def plot_ppc(
+    model: ScalingLawModel,
+    *,
+    probs: tuple[float, ...] = (0.5, 0.9),
+    ax: Axes | None = None,
+    random_seed: int = 0,
+) -> tuple[Figure | SubFigure, Axes]:
     """Observed runs over the posterior predictive intervals at their own scales.
 
     Points outside the widest interval are drawn in red; about ``1 - max(probs)`` of them are
@@ -176,6 +193,7 @@ def plot_ppc(model, *, probs: tuple[float, ...] = (0.5, 0.9), ax=None, random_se
     import matplotlib.pyplot as plt
 
     table = ppc_plot_data(model, probs=probs, random_seed=random_seed)
+    fig: Figure | SubFigure  # a given Axes may sit in a subfigure
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 4.5))
     else:
@@ -219,7 +237,7 @@ def plot_ppc(model, *, probs: tuple[float, ...] = (0.5, 0.9), ax=None, random_se
     return fig, ax
 
 
-def stamp_unconverged(ax) -> None:
+def stamp_unconverged(ax: Axes) -> None:
     """Write the not-converged warning across a plot."""
     ax.text(
         0.5,

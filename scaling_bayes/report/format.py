@@ -161,12 +161,12 @@ class Formatter:
         self.messages = catalogue(language)
         self._large = _NUMBER_SYSTEMS[language]
 
-    def message(self, key: str, **fields) -> str:
+    def message(self, key: str, **fields: object) -> str:
         """The catalogue's template ``key`` with its placeholders filled."""
         return self.messages.text(key, **fields)
 
     # -------------------------------------------------------------- plain numbers
-    def compact(self, x) -> str:
+    def compact(self, x: float | str | None) -> str:
         """3 significant digits in the language's number system; words for flags.
 
         Examples
@@ -183,17 +183,17 @@ class Formatter:
         return self._large(x)
 
     @staticmethod
-    def general(x) -> str:
+    def general(x: float | None) -> str:
         """3 significant digits: ``0.348``, ``1.2e+21``."""
         return "—" if x is None else f"{x:.3g}"
 
     @staticmethod
-    def fixed(x, digits: int) -> str:
+    def fixed(x: float | None, digits: int) -> str:
         """Fixed decimals with thousands separators: R-hat ``1.001``, ESS ``1,878``."""
         return "—" if x is None else f"{x:,.{digits}f}"
 
     @staticmethod
-    def significant(x) -> str:
+    def significant(x: float | None) -> str:
         """3 significant digits, without exponents from a thousand to a million: ``2,086``."""
         if x is None:
             return "—"
@@ -202,10 +202,10 @@ class Formatter:
         return f"{x:.3g}"
 
     @staticmethod
-    def integer(x) -> str:
+    def integer(x: int) -> str:
         return f"{x:,}"
 
-    def ratio(self, x) -> str:
+    def ratio(self, x: float | None) -> str:
         """How many times a scale: ``172×`` / ``172倍``."""
         return "—" if x is None else self.message("ratio", x=f"{x:.3g}")
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +31,13 @@ from .memo_figures import cjk_font, figure_names, render_figures
 from .messages import LANGUAGES
 from .numbers import collect
 from .provenance import provenance
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..checks.backtest import Backtest
+    from ..checks.prior_checks import PriorSensitivity
+    from ..core.model import ScalingLawModel
 
 __all__ = ["RiskMemo"]
 
@@ -125,22 +134,22 @@ class RiskMemo:
 
     def __init__(
         self,
-        model,
-        ladder_or_risk,
+        model: ScalingLawModel,
+        ladder_or_risk: ScaleLadder | RiskResult,
         *,
         title: str,
         author: str = "",
         language: str = "en",
-        pilot=None,
-        prior_sensitivity=None,
-        backtest=None,
-        tornado=None,
-        acceptability=None,
+        pilot: PilotValue | None = None,
+        prior_sensitivity: PriorSensitivity | None = None,
+        backtest: Backtest | None = None,
+        tornado: TornadoResult | None = None,
+        acceptability: AcceptabilityCurve | None = None,
         threshold: float | None = None,
-        date=None,
-        data_path=None,
-        sources=None,
-        numbers_files=(),
+        date: dt.date | str | None = None,
+        data_path: str | os.PathLike[str] | None = None,
+        sources: Mapping[str, str | Sequence[str]] | None = None,
+        numbers_files: tuple[str, ...] | list[str] = (),
     ) -> None:
         self.model = _check_model(model)
         self.result = _check_result(ladder_or_risk, model)
@@ -223,7 +232,7 @@ class RiskMemo:
         return self._book().as_dict()
 
     @property
-    def numbers_table(self):
+    def numbers_table(self) -> pd.DataFrame:
         """The numbers as a DataFrame: ``key``, ``value``, ``unit``, ``source``."""
         return self._book().table()
 
@@ -233,7 +242,7 @@ class RiskMemo:
         blocks = [b for b in headline_blocks(self._blocks()) if not _is_heading(b)]
         return render.to_text(blocks)
 
-    def to_html(self, path) -> Path:
+    def to_html(self, path: str | os.PathLike[str]) -> Path:
         """Write one self-contained HTML file (figures embedded, no scripts); return its path."""
         target = _output_path(path, "path")
         book = self._book()
@@ -248,7 +257,7 @@ class RiskMemo:
         _write(target, document.encode("utf-8"), "path")
         return target
 
-    def to_markdown(self, path) -> Path:
+    def to_markdown(self, path: str | os.PathLike[str]) -> Path:
         """Write Markdown with the figures as PNG files beside it (linked relatively).
 
         The figures are named ``<stem>_<figure>.png`` (``memo_fan.png`` for ``memo.md``).
@@ -263,7 +272,7 @@ class RiskMemo:
         _write(target, render.to_markdown(blocks, files).encode("utf-8"), "path")
         return target
 
-    def to_csv(self, path) -> Path:
+    def to_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write every number (key, value, unit, source, converged) as CSV, safe to open in a
         spreadsheet.
 

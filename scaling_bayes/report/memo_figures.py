@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,14 @@ from ..core.exceptions import ExtrapolationWarning, InputWarning
 from .decision_plots import plot_acceptability, plot_roi, plot_scale_ladder, plot_tornado
 from .fit_plots import plot_forecast
 from .format import formatter, percent
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure, SubFigure
+
+    from ..core.model import ScalingLawModel
+    from ..decision import RiskResult, ScaleLadder
+    from .evidence import Evidence
 
 __all__ = [
     "cjk_font",
@@ -100,7 +110,7 @@ def japanese_labels(language: str) -> bool:
 
 
 @contextmanager
-def figure_context(language: str = "en"):
+def figure_context(language: str = "en") -> Iterator[None]:
     """No TeX, and no extrapolation warnings: the memo states the extrapolation in words."""
     import matplotlib
 
@@ -121,7 +131,7 @@ def figure_context(language: str = "en"):
             yield
 
 
-def to_png(fig) -> bytes:
+def to_png(fig: Figure) -> bytes:
     """PNG bytes of a figure, which is then closed; user text is drawn literally."""
     import matplotlib.pyplot as plt
     from matplotlib.text import Text
@@ -156,7 +166,7 @@ _PATTERNS = (
 )
 
 
-def translate_labels(fig, language: str) -> None:
+def translate_labels(fig: Figure | SubFigure, language: str) -> None:
     """Translate the English labels of a figure into ``language`` (Japanese), in place.
 
     Fixed labels come from the catalogue's ``figure_labels`` table and the business inputs'
@@ -244,7 +254,7 @@ def _axis(model) -> str:
     return x if x in ("params", "tokens") else "compute"
 
 
-def plan_markers_plot_data(model, ladder) -> pd.DataFrame:
+def plan_markers_plot_data(model: ScalingLawModel, ladder: ScaleLadder) -> pd.DataFrame:
     """The candidate plans on the fan chart: the numbers behind the markers.
 
     Returns
@@ -267,7 +277,14 @@ def plan_markers_plot_data(model, ladder) -> pd.DataFrame:
     return data
 
 
-def fan_chart(model, ladder, *, random_seed: int = 0, ax=None, title: str | None = None):
+def fan_chart(
+    model: ScalingLawModel,
+    ladder: ScaleLadder,
+    *,
+    random_seed: int = 0,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> tuple[Figure | SubFigure, Axes]:
     """Fan chart of loss over scale with the observed runs and the candidate plans marked.
 
     Returns
@@ -279,7 +296,7 @@ def fan_chart(model, ladder, *, random_seed: int = 0, ax=None, title: str | None
     observed = model.data_.frame[axis].to_numpy(dtype=float)
     top = np.nanmax([observed.max(), markers["x"].max()])
     grid = np.geomspace(observed.min() / 2, top * 2, 40)
-    forecast = model.predict(**{axis: grid}, random_seed=random_seed)
+    forecast = model.predict(**cast("dict[str, Any]", {axis: grid}), random_seed=random_seed)
     how = " (compute-optimal N and D)" if axis == "compute" and model.law == "chinchilla" else ""
     fig, ax = plot_forecast(
         forecast,
@@ -315,7 +332,9 @@ def fan_chart(model, ladder, *, random_seed: int = 0, ax=None, title: str | None
     return fig, ax
 
 
-def roi_panels(risks, names, *, language: str = "en"):
+def roi_panels(
+    risks: Sequence[RiskResult], names: Sequence[str], *, language: str = "en"
+) -> tuple[Figure, np.ndarray]:
     """One quantile dot plot of ROI per plan, stacked.
 
     Returns
@@ -329,7 +348,7 @@ def roi_panels(risks, names, *, language: str = "en"):
         plot_roi(risk, ax=ax)
         words = ax.get_title().split("\n")[-1]
         if japanese_labels(language):
-            p = float(risk.table.loc["p_roi_above_threshold", "estimate"])
+            p = float(cast(float, risk.table.loc["p_roi_above_threshold", "estimate"]))
             words = formatter(language).message(
                 "figure.roi_panel", t=percent(risk.threshold), p=percent(p)
             )
@@ -341,7 +360,7 @@ def roi_panels(risks, names, *, language: str = "en"):
     return fig, axes
 
 
-def figure_names(evidence) -> set[str]:
+def figure_names(evidence: Evidence) -> set[str]:
     """The figures :func:`render_figures` draws for this evidence (without drawing them)."""
     names = {"fan"}
     if evidence.converged:
@@ -353,7 +372,9 @@ def figure_names(evidence) -> set[str]:
     return names
 
 
-def render_figures(evidence, *, random_seed: int = 0, language: str = "en") -> dict[str, bytes]:
+def render_figures(
+    evidence: Evidence, *, random_seed: int = 0, language: str = "en"
+) -> dict[str, bytes]:
     """PNG bytes of every figure the memo shows, by name (only the fan chart when withheld).
 
     With ``language="ja"`` and a CJK font installed (:func:`cjk_font`) the labels are
@@ -375,7 +396,8 @@ def render_figures(evidence, *, random_seed: int = 0, language: str = "en") -> d
         if not evidence.converged:
             return out
         names = [p.label for p in evidence.plans]
-        fig, _ = roi_panels(evidence.risks, names, language=language)
+        # converged: the evidence holds every plan's risk and the lead plan
+        fig, _ = roi_panels(cast("list[RiskResult]", evidence.risks), names, language=language)
         out["roi"] = png(fig)
         fig, _ = plot_scale_ladder(evidence.ladder)
         out["ladder"] = png(fig)
@@ -383,7 +405,7 @@ def render_figures(evidence, *, random_seed: int = 0, language: str = "en") -> d
             fig, _ = plot_acceptability(evidence.ladder)
             out["acceptability"] = png(fig)
         if evidence.tornado is not None and len(evidence.tornado):
-            lead = evidence.lead + 1
+            lead = cast(int, evidence.lead) + 1
             title = f"What drives the expected net benefit of plan {lead}"
             if ja:
                 title = words.message("figure.tornado_title", k=lead)

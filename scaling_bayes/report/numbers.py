@@ -13,6 +13,7 @@ decision numbers (probabilities, ROI, net benefit, EVPI, tornado): they are not 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,12 +25,15 @@ from ..decision.metrics import PARETO_K_MAX
 from .assumptions import input_facts, prior_facts
 from .track_record import study_kind, track_record
 
+if TYPE_CHECKING:
+    from .evidence import Evidence
+
 __all__ = ["NumberBook", "collect", "draws_key", "plain"]
 
 _ROI_PERCENTILES = ("roi_p05", "roi_p25", "roi_p50", "roi_p75", "roi_p95")
 
 
-def plain(value):
+def plain(value: object) -> bool | int | float | str | None:
     """A value as a plain Python type; non-finite numbers become None.
 
     Examples
@@ -74,7 +78,7 @@ class NumberBook:
     def __init__(self) -> None:
         self._entries: dict[str, Entry] = {}
 
-    def add(self, key: str, value, unit: str = "", source: str = "") -> None:
+    def add(self, key: str, value: object, unit: str = "", source: str = "") -> None:
         if key in self._entries:
             raise ScalingBayesError(f"internal: memo number {key!r} added twice")
         self._entries[key] = Entry(plain(value), unit, source)
@@ -85,7 +89,7 @@ class NumberBook:
     def __contains__(self, key: str) -> bool:
         return key in self._entries
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: object = None) -> Any:
         entry = self._entries.get(key)
         return default if entry is None else entry.value
 
@@ -106,7 +110,7 @@ class NumberBook:
 
 
 def collect(
-    evidence,
+    evidence: Evidence,
     *,
     provenance: dict,
     title: str,

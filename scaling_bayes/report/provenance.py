@@ -14,14 +14,20 @@ import hashlib
 import platform
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._version import __version__
 from ..core.exceptions import DataError
 
+if TYPE_CHECKING:
+    from ..core.data import ScalingData
+    from ..core.model import ScalingLawModel
+    from ..decision import ScaleLadder
+
 __all__ = ["canonical_runs_csv", "file_sha256", "provenance"]
 
 
-def canonical_runs_csv(data) -> bytes:
+def canonical_runs_csv(data: ScalingData) -> bytes:
     """The runs as canonical CSV bytes (see the module docstring).
 
     Examples
@@ -54,7 +60,9 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-def provenance(model, ladder, *, data_path: Path | None, date: dt.date) -> dict:
+def provenance(
+    model: ScalingLawModel, ladder: ScaleLadder, *, data_path: Path | None, date: dt.date
+) -> dict:
     """Plain facts about where the memo's numbers came from (keys as in ``numbers``)."""
 
     post = model.idata_.posterior

@@ -101,7 +101,7 @@ TRACK_RECORD: dict[str, TrackRecord] = {
 }
 
 
-def study_kind(model) -> str:
+def study_kind(model: object) -> str:
     """The kind of study a fitted model's review belongs to.
 
     A learning curve: a bounded metric (an error rate, fitted with the saturating law) or a

@@ -67,7 +67,7 @@ class Catalogue:
         fields = string.Formatter().parse(self.template(key))
         return {name for _, name, _, _ in fields if name}
 
-    def text(self, key: str, **fields) -> str:
+    def text(self, key: str, **fields: object) -> str:
         """The message ``key`` with its placeholders filled (extra fields are ignored)."""
         return self.template(key).format(**fields)
 
