@@ -10,8 +10,22 @@ import pytest
 #: Real public measurements live beside the project, never inside it (see ../shared/data/README.md).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
-#: Epoch AI's refit of the Chinchilla law (FACTS.md), used as "truth" in hand-built posteriors.
+#: Epoch AI's refit of the Chinchilla law (Besiroglu et al. 2024, arXiv:2404.10102), used as
+#: "truth" in hand-built posteriors.
 TRUE_LAW = {"E": 1.817, "A": 482.0, "alpha": 0.348, "B": 2085.0, "beta": 0.366}
+
+
+#: The learning curve the bundled inspection data were simulated from (scaling_bayes.datasets),
+#: as draws of the saturating law the example fits: a ceiling well above the data and a sharp
+#: shape make it the power law E + A n^-alpha over the data's range (within 0.3%).
+INSPECTION_LAW = {
+    "E": 0.055,
+    "A": 6.05,
+    "alpha": 0.59,
+    "ceiling": 0.8,
+    "shape": 3.0,
+    "sigma": 0.04,
+}
 
 
 def shared_data_path(*parts: str) -> Path:

@@ -40,6 +40,15 @@ def evaluate(x, upper=1.0, y_min=0.1, **overrides) -> np.ndarray:
     )
 
 
+def _bounded_data(metric):
+    runs = pd.DataFrame({"images": IMAGES, "error": ERRORS})
+    if metric.direction == "higher":
+        runs["error"] = 1.0 - runs["error"]
+    return sb.ScalingData.from_frame(
+        runs, params=None, tokens="images", loss="error", kinds={"tokens": "count"}, metric=metric
+    )
+
+
 # ---------------------------------------------------------------------- the law
 @pytest.mark.parametrize("shape", [0.3, 1.0, 4.0])
 def test_law_is_a_power_law_with_floor_far_out_and_the_ceiling_far_in(shape):
@@ -127,14 +136,7 @@ def test_likelihood_for_a_metric_and_the_registry():
 
 
 def test_model_inputs_are_on_the_logit_scale():
-    data = sb.ScalingData.from_frame(
-        pd.DataFrame({"images": IMAGES, "error_rate": ERRORS}),
-        params=None,
-        tokens="images",
-        loss="error_rate",
-        kinds={"tokens": "count"},
-        metric=ERROR_RATE,
-    )
+    data = _bounded_data(ERROR_RATE)
     model = sb.ScalingLawModel("saturating", x="tokens", progressbar=False)
     inputs, _, _ = model._model_inputs(data)
     errors = np.array(ERRORS)
@@ -241,15 +243,6 @@ def test_sampling_coordinates_carry_the_prior_with_the_exact_jacobian():
 
 
 # ---------------------------------------------------------------------- prior predictive
-def _bounded_data(metric):
-    runs = pd.DataFrame({"images": IMAGES, "error": ERRORS})
-    if metric.direction == "higher":
-        runs["error"] = 1.0 - runs["error"]
-    return sb.ScalingData.from_frame(
-        runs, params=None, tokens="images", loss="error", kinds={"tokens": "count"}, metric=metric
-    )
-
-
 @pytest.mark.parametrize("direction", ["lower", "higher"])
 def test_prior_predictive_of_a_bounded_metric_stays_inside_its_bounds(direction):
     """The priors alone, with the metric's own bound and logit noise, never leave (0, 1)."""

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import hand_built_draws
+from helpers import INSPECTION_LAW, hand_built_draws
 
 import scaling_bayes as sb
 from scaling_bayes.app.cli import DEMO_FOLDERS, main
@@ -24,17 +24,6 @@ from scaling_bayes.datasets import (
     make_inspection_example,
 )
 from scaling_bayes.testing import fit_from_draws
-
-#: The example fits the saturating law for bounded metrics: a ceiling well above the data and a
-#: sharp shape make it the power law E + A n^-alpha over the data's range (within 0.3%).
-INSPECTION_LAW = {
-    "E": 0.055,
-    "A": 6.05,
-    "alpha": 0.59,
-    "ceiling": 0.8,
-    "shape": 3.0,
-    "sigma": 0.04,
-}
 
 
 def _fake_fit(self, data, random_seed=None, progressbar=None):

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import hand_built_draws
+from helpers import INSPECTION_LAW, hand_built_draws
 
 import scaling_bayes as sb
 from scaling_bayes.app.config import load_config
@@ -23,18 +23,6 @@ from scaling_bayes.datasets import example_files
 from scaling_bayes.report.document import Links, Table, plain_text
 from scaling_bayes.report.track_record import TRACK_RECORD, study_kind
 from scaling_bayes.testing import fit_from_draws
-
-#: The learning curve the inspection data were simulated from (scaling_bayes.datasets).
-#: The example fits the saturating law for bounded metrics: a ceiling well above the data and a
-#: sharp shape make it the power law E + A n^-alpha over the data's range (within 0.3%).
-INSPECTION_LAW = {
-    "E": 0.055,
-    "A": 6.05,
-    "alpha": 0.59,
-    "ceiling": 0.8,
-    "shape": 3.0,
-    "sigma": 0.04,
-}
 
 
 def inspection_review(language="ja"):
