@@ -330,3 +330,14 @@ def test_a_language_models_token_axis_is_not_a_learning_curve():
         {k: v * np.exp(0.02 * rng.standard_normal((4, 500))) for k, v in law.items()},
     )
     assert study_kind(counted) == "learning_curve"
+
+
+def test_summary_forecast_says_its_unit(language_model, inspection):
+    """A loss forecast names its unit; an error rate is shown in percent, which says it."""
+    _, lm = language_model
+    text = _text(_summary(lm["en"]))
+    assert "Forecast loss (nats/token) of plan" in text
+    assert "loss (nats/token): median (90% interval)" in text
+    assert "誤差（nats/token）" in _text(_summary(lm["ja"]))
+    _, insp = inspection
+    assert "(fraction)" not in _text(_summary(insp["en"]))

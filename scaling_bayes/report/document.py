@@ -465,6 +465,16 @@ def _fraction(c: Ctx) -> bool:
     return unit in ("fraction", "proportion")
 
 
+def _metric_unit(c: Ctx) -> str:
+    """The metric named with its unit, "loss (nats/token)"; a fraction, shown in percent, as is."""
+    if _fraction(c):
+        return c.metric
+    key = "metric.unit" if c.book.get("metric.name") not in (None, "loss") else "loss_unit"
+    if not c.has(key):
+        return c.metric
+    return c.m("summary.metric_with_unit", unit=c.text(key))
+
+
 def _mval(c: Ctx, key: str) -> str:
     """A value of the metric as the summary shows it: a percent for a fraction."""
     return c.pct(key) if _fraction(c) else c.num(key)
@@ -529,6 +539,7 @@ def _kpi(c: Ctx) -> str:
     median, low, high = _forecast_keys(c, k)
     text = c.m(
         "summary.kpi",
+        metric=_metric_unit(c),
         k=k,
         median=_mval(c, median),
         interval=c.pct("interval_prob"),
@@ -557,7 +568,7 @@ def _months(c: Ctx, key: str) -> str:
 def _summary_table(c: Ctx) -> Table:
     header = [
         *_headers(c, "number", "plan", "scale"),
-        c.m("header.forecast", interval=c.pct("interval_prob")),
+        c.m("header.forecast", metric=_metric_unit(c), interval=c.pct("interval_prob")),
         *_headers(c, "cost", "nb_short"),
     ]
     targets = _has_targets(c)
@@ -1084,7 +1095,7 @@ def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
         return _axis_table(c, n, ok, axis)
     header = _headers(c, "number", "plan", "params", "tokens", "compute", "ratio")
     if ok:
-        header += _headers(c, "loss", interval=c.pct("interval_prob"))
+        header += _headers(c, "loss", metric=_metric_unit(c), interval=c.pct("interval_prob"))
     rows = []
     for k in range(1, n + 1):
         p = f"plans.{k}"
@@ -1106,7 +1117,7 @@ def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
 def _axis_table(c: Ctx, n: int, ok: bool, axis: str) -> Table:
     header = [*_headers(c, "number", "plan"), _axis_unit(c, axis), *_headers(c, "ratio")]
     if ok:
-        header += _headers(c, "loss", interval=c.pct("interval_prob"))
+        header += _headers(c, "loss", metric=_metric_unit(c), interval=c.pct("interval_prob"))
     rows = []
     for k in range(1, n + 1):
         p = f"plans.{k}"
