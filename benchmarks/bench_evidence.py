@@ -70,6 +70,7 @@ from scaling_bayes.core.mixture import (  # noqa: E402
     TWO_AXIS_FORMS,
     eligible,
     fit_form,
+    learn_exponent_prior,
     learn_weights_and_tau,
     mix_draws,
 )
@@ -219,6 +220,7 @@ class Stored:
     huber: np.ndarray | None
     fit_seconds: float
     today: np.ndarray | None = None  # NUTS draws of today's default fit, (n, k) loss
+    estimates: list | None = None  # per form and coordinate: the Laplace posterior's mean and sd
 
 
 def fit_today(unit: Unit, seed: int, draws: int) -> np.ndarray:
@@ -250,18 +252,24 @@ def fit_today(unit: Unit, seed: int, draws: int) -> np.ndarray:
         return model.predict(**new, random_seed=seed).flat_draws()
 
 
-def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool) -> Stored:
+def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool, prior: dict | None = None) -> Stored:
+    """Every eligible form of one unit (with ``prior``'s exponent priors, if given)."""
     start = time.perf_counter()
     scales = {a: unit.train[a].to_numpy(float) for a in unit.axes}
     new = {a: unit.test[a].to_numpy(float) for a in unit.axes}
     loss = unit.train["loss"].to_numpy(float)
     rng = np.random.default_rng(seed)
-    draws = {}
+    draws, estimates = {}, []
     for form in GROUPS[unit.group]:
         if not eligible(form, loss.size):
             continue
-        fit = fit_form(form, scales, loss, x=unit.x)
+        fit = fit_form(form, scales, loss, x=unit.x, prior=(prior or {}).get(form))
         draws[form] = fit.predictive_log(new, n_draws, rng)[1]
+        sd = np.sqrt(np.diag(fit.cov))
+        for i, coord in enumerate(fit.spec.coords):
+            estimates.append(
+                dict(study=unit.study, form=form, coord=coord, mean=fit.theta[i], sd=sd[i])
+            )
     point = None
     if huber:
         with warnings.catch_warnings():
@@ -273,7 +281,12 @@ def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool) -> Stored:
                 h = fit_huber(None, None, loss, law="power", x=scales[unit.x])
                 point = h.predict(x=new[unit.x])
     return Stored(
-        unit, draws, extrapolation_distance(scales, new), point, time.perf_counter() - start
+        unit,
+        draws,
+        extrapolation_distance(scales, new),
+        point,
+        time.perf_counter() - start,
+        estimates=estimates,
     )
 
 
@@ -314,14 +327,59 @@ def choose(points: pd.DataFrame, left_out: str | None) -> dict:
     }
 
 
-def make_choices(points: pd.DataFrame, pilot_points: pd.DataFrame, args) -> dict:
+def exponent_prior(estimates: pd.DataFrame, left_out: frozenset) -> dict:
+    """The hierarchical exponent prior from the full fits of every study not in ``left_out``."""
+    return learn_exponent_prior(estimates[~estimates["study"].isin(left_out)])
+
+
+def nested_pilots(units: list[Unit], stored: list[Stored], args) -> tuple:
+    """Pilot fits with exponent priors that never saw the study they are used for.
+
+    Returns ``(scored, for_choice, priors, prior_all)``: ``scored[i]`` is unit i's pilot
+    fitted with the prior learned without its study; ``for_choice[S]`` lists the pilots of
+    every other study T, each fitted with the prior learned without both S and T (the pilot
+    choices for S then never see S, even through another study's prior); ``priors[S]`` is
+    the prior learned without S and ``prior_all`` the one learned from every study.
+    """
+    estimates = pd.DataFrame([e for st in stored for e in st.estimates])
+    studies = sorted({u.study for u in units})
+    cache: dict = {}
+
+    def prior(left_out: frozenset) -> dict:
+        if left_out not in cache:
+            cache[left_out] = exponent_prior(estimates, left_out)
+        return cache[left_out]
+
+    def pilot(i: int, left_out: frozenset) -> Stored:
+        return fit_unit(pilot_of(units[i]), args.draws, args.seed + i, False, prior(left_out))
+
+    scored = [pilot(i, frozenset({u.study})) for i, u in enumerate(units)]
+    for_choice = {
+        s: [pilot(i, frozenset({s, u.study})) for i, u in enumerate(units) if u.study != s]
+        for s in studies
+    }
+    return scored, for_choice, {s: prior(frozenset({s})) for s in studies}, prior(frozenset())
+
+
+def make_choices(
+    points: pd.DataFrame,
+    pilot_points: pd.DataFrame,
+    args,
+    pilot_points_for: dict | None = None,
+    priors: tuple[dict, dict] | None = None,
+) -> dict:
+    """The nested choices; ``pilot_points_for[S]``: other studies' pilots fitted without S."""
     studies = sorted(set(points["study"]))
+    per_study_prior, all_prior = priors if priors is not None else ({}, {})
     return {
         "procedure": (
             "nested leave-one-study-out: for each study, mixture weights per group of forms and "
             "the grid posterior of tau (half-normal prior, scale 0.02; Dirichlet(2) on weights) "
             "are learned from the stored predictive draws of the other studies; 'all' uses every "
-            "study and is the package preset; 'pilot_*' repeat it on the 5-run pilots"
+            "study and is the package preset; 'pilot_*' repeat it on the 5-run pilots, whose "
+            "forms are fitted with a hierarchical prior on their exponents learned from the full "
+            "fits of the other studies ('exponent_prior_*'; for the pilot choices of S, each "
+            "other study T's pilot uses the prior learned without S and T)"
         ),
         "draws_per_form": args.draws,
         "seed": args.seed,
@@ -329,8 +387,13 @@ def make_choices(points: pd.DataFrame, pilot_points: pd.DataFrame, args) -> dict
         "per_study": {s: choose(points, s) for s in studies},
         "all": choose(points, None),
         # the pilot preset: the same procedure on the 5-run pilots of the other studies
-        "pilot_per_study": {s: choose(pilot_points, s) for s in studies},
+        "pilot_per_study": {
+            s: choose(pilot_points if pilot_points_for is None else pilot_points_for[s], s)
+            for s in studies
+        },
         "pilot_all": choose(pilot_points, None),
+        "exponent_prior_per_study": per_study_prior,
+        "exponent_prior_all": all_prior,
     }
 
 
@@ -477,12 +540,14 @@ def simulated(n_sets: int, seed: int, choices: dict, n_draws: int, today: int) -
         at = {a: target[a].to_numpy(float) for a in axes}
         fr = np.random.default_rng(i)
         # as FormMixture does: the pilot preset for PILOT_MAX_RUNS runs or fewer
-        preset = choices["pilot_all" if len(runs) <= PILOT_MAX_RUNS else "all"]
+        pilot = len(runs) <= PILOT_MAX_RUNS
+        preset = choices["pilot_all" if pilot else "all"]
+        priors = choices["exponent_prior_all"] if pilot else {}
         disc = Discrepancy(np.asarray(preset["tau_grid"]), np.asarray(preset["tau_prob"]))
         draws = {
-            f: fit_form(f, scales, runs["loss"].to_numpy(float), x=x).predictive_log(
-                at, n_draws, fr
-            )[1]
+            f: fit_form(
+                f, scales, runs["loss"].to_numpy(float), x=x, prior=priors.get(f)
+            ).predictive_log(at, n_draws, fr)[1]
             for f in GROUPS[group]
             if eligible(f, len(runs))
         }
@@ -580,11 +645,21 @@ def write_preset(choices: dict, digest: str) -> None:
             "#: the nested leave-one-study-out procedure applied to all studies; choices file",
             f"#: SHA-256 {digest[:16]}...). Grid values of tau with probability < 1e-6 dropped.",
             "#: ``pilot``: the same procedure on 5-run pilots of every study, used for fits of",
-            "#: PILOT_MAX_RUNS runs or fewer.",
+            "#: PILOT_MAX_RUNS runs or fewer, with ``exponent_prior``: the hierarchical prior on",
+            "#: each form's exponents learned from the full fits of every study",
+            "#: (learn_exponent_prior), which pilots are fitted with.",
             "MIXTURE_PRESET: dict = {",
             *entry(choices["all"], "    "),
             '    "pilot": {',
             *entry(choices["pilot_all"], "        "),
+            '        "exponent_prior": {',
+            *[
+                f'            "{form}": {{'
+                + ", ".join(f'"{c}": [{m:.4f}, {v:.4f}]' for c, (m, v) in coords.items())
+                + "},"
+                for form, coords in choices["exponent_prior_all"].items()
+            ],
+            "        },",
             "    },",
             f'    "source": "evidence benchmark, 15 studies, choices {digest[:16]}",',
             "}",
@@ -625,7 +700,6 @@ def main() -> None:
     units = all_units()
     print(f"{len(units)} fitted curves/splits in {len({u.study for u in units})} studies")
     stored = [fit_unit(u, args.draws, args.seed + i, True) for i, u in enumerate(units)]
-    pilots = [fit_unit(pilot_of(u), args.draws, args.seed + i, False) for i, u in enumerate(units)]
     t_fit = time.perf_counter() - t0
     if args.today_draws:
         t1 = time.perf_counter()
@@ -637,12 +711,31 @@ def main() -> None:
     points = points_frame(stored)
 
     if args.choose or not CHOICES.exists():
-        choices = make_choices(points, points_frame(pilots), args)
+        t1 = time.perf_counter()
+        pilots, for_choice, per_prior, all_prior = nested_pilots(units, stored, args)
+        choices = make_choices(
+            points,
+            points_frame(pilots),
+            args,
+            pilot_points_for={s: points_frame(v) for s, v in for_choice.items()},
+            priors=(per_prior, all_prior),
+        )
         CHOICES.write_text(json.dumps(choices, indent=1) + "\n")
-        print(f"wrote {CHOICES.name}")
+        print(f"wrote {CHOICES.name} (nested pilot fits {time.perf_counter() - t1:.0f} s)")
     digest = file_hash(CHOICES)
     print(f"choices file {CHOICES.name} SHA-256 {digest}")
     choices = json.loads(CHOICES.read_text())
+    # the scored pilots: each fitted with the exponent prior the choices file holds for it
+    pilots = [
+        fit_unit(
+            pilot_of(u),
+            args.draws,
+            args.seed + i,
+            False,
+            choices["exponent_prior_per_study"][u.study],
+        )
+        for i, u in enumerate(units)
+    ]
     if args.write_preset:
         write_preset(choices, digest)
         print("wrote the preset into scaling_bayes/core/mixture.py")

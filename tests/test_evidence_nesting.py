@@ -85,3 +85,32 @@ def test_committed_choices_leave_each_study_out(bench):
             assert sum(choice["tau_prob"]) == pytest.approx(1.0, abs=1e-4)
     assert set(choices["all"]["studies_used"]) == studies
     assert set(choices["pilot_all"]["studies_used"]) == studies
+
+
+def test_exponent_prior_for_a_study_ignores_that_studys_fits(bench):
+    rng = np.random.default_rng(3)
+    estimates = pd.DataFrame(
+        [
+            dict(study=f"S{s}", form="power", coord="log_alpha", mean=rng.normal(-1.2, 0.3), sd=0.1)
+            for s in range(6)
+            for _ in range(2)
+        ]
+    )
+    before = bench.exponent_prior(estimates, frozenset({"S1"}))
+    scrambled = estimates.copy()
+    scrambled.loc[scrambled["study"] == "S1", "mean"] += 2.0
+    assert bench.exponent_prior(scrambled, frozenset({"S1"})) == before
+    # ... while the prior that may use S1 does change: the test can fail
+    assert bench.exponent_prior(scrambled, frozenset({"S2"})) != bench.exponent_prior(
+        estimates, frozenset({"S2"})
+    )
+
+
+def test_committed_exponent_priors_are_one_per_left_out_study(bench):
+    if not bench.CHOICES.exists():
+        pytest.skip("benchmarks/evidence_choices.json not written yet (run bench_evidence.py)")
+    choices = json.loads(bench.CHOICES.read_text())
+    assert set(choices["exponent_prior_per_study"]) == set(choices["per_study"])
+    for prior in choices["exponent_prior_per_study"].values():
+        for coords in prior.values():
+            assert all(sd > 0 for _, sd in coords.values())

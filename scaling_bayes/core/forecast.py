@@ -20,7 +20,7 @@ passed to the risk module or built by hand from any array of loss draws
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,11 +32,12 @@ from .constants import INTERVAL_PROB
 from .diagnostics import NOT_CONVERGED_BANNER
 from .exceptions import ConvergenceWarning, DataError
 from .metric import LM_LOSS, Metric, as_metric
+from .track_record import TrackRecord
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
-__all__ = ["Forecast"]
+__all__ = ["Forecast", "interval_split"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,14 @@ class Forecast:
         Unit of the loss, for labels.
     metric : Metric
         The metric forecast (name, unit, direction, bounds); the draws are its modelled loss.
+    interval_parts : pandas.DataFrame or None
+        One row per scale: the width of the central :data:`INTERVAL_PROB` interval relative to
+        the median (``width``) split into ``noise``, ``law`` (parameter uncertainty) and
+        ``form`` (other forms and the discrepancy) by :func:`interval_split`; set by the model
+        that made the forecast, None for hand-made forecasts.
+    track_record : TrackRecord or None
+        How often this method's 90% intervals held in backtests on public studies of this kind
+        (:mod:`scaling_bayes.core.track_record`); None when none has been measured.
 
     Examples
     --------
@@ -79,6 +88,8 @@ class Forecast:
     converged: bool = True
     loss_unit: str = "nats/token"
     metric: Metric = LM_LOSS
+    interval_parts: pd.DataFrame | None = None
+    track_record: TrackRecord | None = None
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -188,9 +199,15 @@ class Forecast:
         -------
         pandas.DataFrame
             Columns ``params``, ``tokens``, ``compute``, ``extrapolation_ratio``, ``mean``,
-            ``median``, ``sd``, ``lower``, ``upper`` and ``converged`` (the fit's verdict);
-            ``attrs`` records the interval, the kind, the loss unit, the metric (``metric``,
-            ``metric_unit``, ``direction``, ``bounds``) and the verdict again.
+            ``median``, ``sd``, ``lower``, ``upper``; for the predictive 90% interval of a
+            model's forecast, ``width_noise``, ``width_law`` and ``width_form`` (the parts of
+            the interval's width relative to the median that come from run-to-run noise, the
+            law's parameters and the law's form, see :attr:`interval_parts`); and
+            ``converged`` (the fit's verdict). ``attrs`` records the interval, the kind, the
+            loss unit, the metric (``metric``, ``metric_unit``, ``direction``, ``bounds``),
+            the verdict again and ``track_record``: the method's measured coverage in
+            backtests on public studies (a dict with ``share``, ``n_studies``, ``held_out``,
+            ``source``; None when none has been measured).
         """
         ok = not isinstance(hdi_prob, bool) and isinstance(hdi_prob, int | float | np.floating)
         if not ok or not 0 < float(hdi_prob) < 1:
@@ -213,7 +230,12 @@ class Forecast:
             table["tokens_opt_median"] = np.median(
                 self.allocation["tokens_opt"].values.reshape(-1, self.n_scales), axis=0
             )
+        parts = self.interval_parts
+        if parts is not None and kind == "predictive" and np.isclose(hdi_prob, INTERVAL_PROB):
+            for part in ("noise", "law", "form"):
+                table[f"width_{part}"] = parts[part].to_numpy()
         table["converged"] = bool(self.converged)
+        record = self.track_record
         table.attrs.update(
             interval_prob=hdi_prob,
             interval="central (equal-tailed)",
@@ -225,6 +247,7 @@ class Forecast:
             bounds=(self.metric.lower, self.metric.upper),
             converged=self.converged,
             warning="" if self.converged else NOT_CONVERGED_BANNER,
+            track_record=None if record is None else asdict(record),
         )
         return table
 
@@ -245,6 +268,59 @@ class Forecast:
 
 
 # ---------------------------------------------------------------------- helpers
+def interval_split(
+    full: np.ndarray,
+    noise: np.ndarray,
+    one_form: np.ndarray,
+    prob: float = INTERVAL_PROB,
+) -> pd.DataFrame:
+    """Split the width of a central interval into noise, law parameters and form.
+
+    Widths of central ``prob`` intervals relative to the median of ``full``, added one source
+    at a time: ``noise`` is the width of ``noise`` (the law at its posterior centre plus
+    run-to-run noise); ``law`` what the parameters' uncertainty adds (``one_form``: one form,
+    parameters and noise); ``form`` what the other forms and the discrepancy add (``full``).
+    A part that would be negative (Monte Carlo error) is 0.
+
+    Parameters
+    ----------
+    full, noise, one_form : numpy.ndarray
+        Draws of shape ``(n, scales)``, in the scale the widths are wanted in.
+    prob : float
+        Probability of the central interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``width``, ``noise``, ``law``, ``form``, one row per scale.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> noise = 2.0 + 0.01 * rng.standard_normal((4000, 1))
+    >>> law = noise + 0.02 * rng.standard_normal((4000, 1))
+    >>> parts = interval_split(law, noise, law)
+    >>> round(float(parts["noise"][0]), 3), float(parts["form"][0])
+    (0.016, 0.0)
+    """
+    q = [(1 - prob) / 2, (1 + prob) / 2]
+    median = np.median(full, axis=0)
+
+    def width(draws):
+        lo, hi = np.quantile(draws, q, axis=0)
+        return (hi - lo) / np.abs(median)
+
+    w_noise, w_one, w_full = width(noise), width(one_form), width(full)
+    return pd.DataFrame(
+        {
+            "width": w_full,
+            "noise": w_noise,
+            "law": np.maximum(w_one - w_noise, 0.0),
+            "form": np.maximum(w_full - w_one, 0.0),
+        }
+    )
+
+
 def _check_kind(kind: str) -> str:
     if kind not in ("predictive", "mean"):
         raise DataError(f"kind must be 'predictive' or 'mean', got {kind!r}")

@@ -45,7 +45,7 @@ reference fit.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,12 +57,14 @@ from .constants import FLOPS_PER_PARAM_TOKEN, INTERVAL_PROB
 from .data import ScalingData
 from .discrepancy import Discrepancy, extrapolation_distance
 from .exceptions import ConfigError, DataError, NotFittedError
-from .forecast import Forecast, build_predictions, scales_frame
+from .forecast import Forecast, build_predictions, interval_split, scales_frame
+from .track_record import track_record
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = [
+    "EXPONENT_COORDS",
     "FORMS",
     "MIXTURE_PRESET",
     "PILOT_MAX_RUNS",
@@ -71,6 +73,7 @@ __all__ = [
     "FormSpec",
     "eligible",
     "fit_form",
+    "learn_exponent_prior",
     "learn_weights_and_tau",
     "mix_draws",
 ]
@@ -276,9 +279,11 @@ _NOISE_PRIOR = (1.0, 1e-6)
 #: Mixture weights and discrepancy posterior learned across the public studies of
 #: the evidence benchmark (benchmarks/bench_evidence.py --choose --write-preset:
 #: the nested leave-one-study-out procedure applied to all studies; choices file
-#: SHA-256 eae2575465b1f936...). Grid values of tau with probability < 1e-6 dropped.
+#: SHA-256 f3ac77f335778c74...). Grid values of tau with probability < 1e-6 dropped.
 #: ``pilot``: the same procedure on 5-run pilots of every study, used for fits of
-#: PILOT_MAX_RUNS runs or fewer.
+#: PILOT_MAX_RUNS runs or fewer, with ``exponent_prior``: the hierarchical prior on
+#: each form's exponents learned from the full fits of every study
+#: (learn_exponent_prior), which pilots are fitted with.
 MIXTURE_PRESET: dict = {
     "weights": {
         "two_axis": {
@@ -321,9 +326,9 @@ MIXTURE_PRESET: dict = {
                 "kaplan_floor": 0.2500,
             },
             "one_axis": {
-                "power": 0.3738,
+                "power": 0.3796,
                 "broken_power": 0.2500,
-                "power_no_floor": 0.1262,
+                "power_no_floor": 0.1204,
                 "saturating": 0.2500,
             },
         },
@@ -339,18 +344,28 @@ MIXTURE_PRESET: dict = {
             0.066, 0.067, 0.068, 0.069,
         ],
         "tau_prob": [
-            3.89e-05, 0.004043, 0.0229, 0.04799, 0.06622, 0.07491, 0.07698, 0.07485,
-            0.07032, 0.06474, 0.05886, 0.05305, 0.04751, 0.04234, 0.03762, 0.03336,
-            0.02952, 0.02607, 0.02298, 0.0202, 0.01771, 0.01548, 0.0135, 0.01174,
-            0.01017, 0.008784, 0.007558, 0.006479, 0.005533, 0.004708, 0.003991, 0.003372,
-            0.002839, 0.002382, 0.001992, 0.00166, 0.001379, 0.001143, 0.0009437, 0.0007771,
-            0.0006381, 0.0005225, 0.0004267, 0.0003475, 0.0002822, 0.0002286, 0.0001848, 0.0001489,
-            0.0001197, 9.603e-05, 7.683e-05, 6.132e-05, 4.883e-05, 3.879e-05, 3.074e-05, 2.431e-05,
-            1.917e-05, 1.509e-05, 1.185e-05, 9.283e-06, 7.257e-06, 5.66e-06, 4.405e-06, 3.42e-06,
-            2.65e-06, 2.048e-06, 1.58e-06, 1.216e-06,
+            3.561e-05, 0.003899, 0.02265, 0.04805, 0.06674, 0.07576, 0.07797, 0.07583,
+            0.07118, 0.06544, 0.05938, 0.05339, 0.0477, 0.0424, 0.03758, 0.03322,
+            0.02932, 0.02582, 0.02268, 0.01988, 0.01738, 0.01515, 0.01317, 0.01141,
+            0.009857, 0.008485, 0.007277, 0.006218, 0.005293, 0.00449, 0.003794, 0.003195,
+            0.002682, 0.002243, 0.00187, 0.001554, 0.001287, 0.001063, 0.0008754, 0.0007188,
+            0.0005885, 0.0004805, 0.0003913, 0.0003178, 0.0002574, 0.000208, 0.0001676, 0.0001347,
+            0.0001081, 8.644e-05, 6.899e-05, 5.492e-05, 4.363e-05, 3.457e-05, 2.734e-05, 2.156e-05,
+            1.697e-05, 1.333e-05, 1.044e-05, 8.162e-06, 6.367e-06, 4.955e-06, 3.848e-06, 2.982e-06,
+            2.305e-06, 1.779e-06, 1.369e-06, 1.052e-06,
         ],
+        "exponent_prior": {
+            "alpha_eq_beta": {"log_alpha": [-0.9632, 0.7437]},
+            "broken_power": {"log_alpha": [-2.1869, 0.9768], "log_alpha_after": [-0.7651, 1.0187]},
+            "chinchilla": {"log_alpha": [-1.2519, 0.5499], "log_beta": [-0.8358, 0.8904]},
+            "farseer": {"log_alpha": [-1.2937, 0.4661], "log_beta": [-0.8884, 0.8720]},
+            "kaplan_floor": {"log_alpha": [-1.4933, 0.7715], "log_alpha_d": [-1.1171, 1.0510]},
+            "power": {"log_alpha": [-1.2020, 0.6269]},
+            "power_no_floor": {"log_alpha": [-2.1123, 1.0343]},
+            "saturating": {"log_alpha": [-0.3611, 0.3571]},
+        },
     },
-    "source": "evidence benchmark, 15 studies, choices eae2575465b1f936",
+    "source": "evidence benchmark, 15 studies, choices f3ac77f335778c74",
 }
 # fmt: on
 # END GENERATED PRESET
@@ -501,6 +516,7 @@ def fit_form(
     loss: ArrayLike,
     *,
     x: str | None = None,
+    prior: Mapping[str, Sequence[float]] | None = None,
 ) -> FormFit:
     """Fit one form by its Laplace posterior.
 
@@ -514,6 +530,9 @@ def fit_form(
         Observed loss of each run (positive).
     x : str, optional
         Axis of a one-axis form.
+    prior : mapping of coordinate name to (mean, sd), optional
+        Normal priors replacing the form's weak defaults for some coordinates, e.g. the
+        exponents' prior learned across studies (:func:`learn_exponent_prior`).
 
     Returns
     -------
@@ -556,8 +575,7 @@ def fit_form(
     y_min = float(y.min())
     log_y = np.log(y / y_min)
     z = {slot: np.log(train[axis] / reference[axis]) for slot, axis in axis_map.items()}
-    mean0 = np.asarray(spec.prior_mean)
-    sd0 = np.asarray(spec.prior_sd)
+    mean0, sd0 = _prior_arrays(spec, prior)
 
     def residuals(theta, scale):
         # scale: per-run sigma / sqrt(IRLS weight) of the Student-t noise
@@ -607,7 +625,108 @@ def fit_form(
     )
 
 
+def _prior_arrays(
+    spec: FormSpec, prior: Mapping[str, Sequence[float]] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    mean = np.asarray(spec.prior_mean, dtype=float).copy()
+    sd = np.asarray(spec.prior_sd, dtype=float).copy()
+    for coord, pair in (prior or {}).items():
+        if coord not in spec.coords:
+            raise ConfigError(
+                f"prior names coordinate {coord!r}, which form '{spec.name}' does not have; "
+                f"its coordinates are {', '.join(spec.coords)}"
+            )
+        m, v = (float(a) for a in pair)
+        if not (math.isfinite(m) and math.isfinite(v) and v > 0):
+            raise ConfigError(f"prior of {coord!r} must be (mean, sd) with sd > 0; got {pair!r}")
+        i = spec.coords.index(coord)
+        mean[i], sd[i] = m, v
+    return mean, sd
+
+
 # ---------------------------------------------------------------------------------- learning
+#: Coordinates that are (logs of) exponents: free of the data's units and reference scale, so
+#: comparable across studies; the ones a pilot borrows from other studies
+#: (:func:`learn_exponent_prior`).
+EXPONENT_COORDS = ("log_alpha", "log_beta", "log_alpha_d", "log_alpha_after")
+
+
+def learn_exponent_prior(
+    estimates: pd.DataFrame,
+    *,
+    spread_grid: ArrayLike | None = None,
+) -> dict:
+    """A normal prior on each form's exponents from fits of other studies (hierarchical).
+
+    For each form and exponent coordinate (:data:`EXPONENT_COORDS`), each study's estimate
+    (its curves' posterior means averaged, their variances averaged and divided by the number
+    of curves, so a study counts once) is modelled as ``theta_s ~ Normal(mu, v_s + s^2)``,
+    with a flat prior on ``mu`` and a uniform grid prior on the between-study spread ``s``.
+    The prior returned for a new study is the posterior predictive of its exponent: mean
+    ``E[mu]`` and variance ``E[s^2] + E[Var(mu | s)] + Var(E[mu | s])`` over the grid
+    posterior of ``s``. A coordinate seen in fewer than three studies gets no prior (the
+    form keeps its weak default).
+
+    Parameters
+    ----------
+    estimates : pandas.DataFrame
+        One row per fitted curve, form and coordinate: ``study``, ``form``, ``coord``,
+        ``mean`` and ``sd`` (of the coordinate's Laplace posterior).
+    spread_grid : array-like, optional
+        Grid of the between-study spread ``s`` (default 0 to 2 in steps of 0.01, on log
+        exponent).
+
+    Returns
+    -------
+    dict
+        ``{form: {coord: [mean, sd]}}``, ready for ``fit_form(prior=...)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> rows = [dict(study=s, form="power", coord="log_alpha",
+    ...              mean=np.log(0.3) + rng.normal(0, 0.2), sd=0.05) for s in range(12)]
+    >>> prior = learn_exponent_prior(pd.DataFrame(rows))
+    >>> mean, sd = prior["power"]["log_alpha"]
+    >>> bool(abs(np.exp(mean) - 0.3) < 0.05 and 0.1 < sd < 0.4)
+    True
+    """
+    need = {"study", "form", "coord", "mean", "sd"}
+    missing = need - set(estimates.columns)
+    if missing:
+        raise DataError(f"estimates need columns {sorted(need)}; missing {sorted(missing)}")
+    grid = np.arange(0.0, 2.0001, 0.01) if spread_grid is None else np.asarray(spread_grid)
+    use = estimates[estimates["coord"].isin(EXPONENT_COORDS)]
+    out: dict = {}
+    for (form, coord), sub in use.groupby(["form", "coord"], sort=True):
+        per = sub.groupby("study").agg(
+            theta=("mean", "mean"),
+            var=("sd", lambda v: float(np.mean(np.square(v)))),
+            n=("mean", "size"),
+        )
+        if len(per) < 3:
+            continue
+        theta = per["theta"].to_numpy(float)
+        within = (per["var"] / per["n"]).to_numpy(float)
+        total = within[None, :] + grid[:, None] ** 2  # (grid, studies)
+        w = 1.0 / total
+        mu = (w * theta).sum(axis=1) / w.sum(axis=1)
+        var_mu = 1.0 / w.sum(axis=1)
+        # marginal likelihood of s with mu integrated out under its flat prior
+        loglik = -0.5 * (
+            np.log(total).sum(axis=1)
+            + np.log(w.sum(axis=1))
+            + (w * (theta[None, :] - mu[:, None]) ** 2).sum(axis=1)
+        )
+        prob = np.exp(loglik - loglik.max())
+        prob /= prob.sum()
+        mean = float(prob @ mu)
+        var = float(prob @ (grid**2 + var_mu + (mu - mean) ** 2))
+        out.setdefault(str(form), {})[str(coord)] = [round(mean, 4), round(math.sqrt(var), 4)]
+    return out
+
+
 def _normal_logpdf(y, mu, var):
     return -0.5 * (np.log(2 * np.pi * var) + (y - mu) ** 2 / var)
 
@@ -781,6 +900,13 @@ class FormMixture:
     discrepancy : "preset", None or Discrepancy
         The discrepancy's posterior: the preset learned across studies, ``None`` for no
         discrepancy, or a :class:`~scaling_bayes.core.discrepancy.Discrepancy`.
+    prior : "preset", None or mapping
+        Priors on the forms' exponents. ``"preset"``: for fits of :data:`PILOT_MAX_RUNS` runs
+        or fewer, the hierarchical prior learned across the public studies
+        (``MIXTURE_PRESET["pilot"]["exponent_prior"]``, :func:`learn_exponent_prior`), so a
+        proof of concept borrows what other studies say about exponents; larger fits keep the
+        weak defaults. ``None``: the weak defaults always. A mapping
+        ``{form: {coord: (mean, sd)}}``: those priors at any number of runs.
     draws : int
         Predictive draws per forecast.
     loss_unit : str
@@ -792,6 +918,8 @@ class FormMixture:
     discrepancy_ : Discrepancy
     skipped_ : tuple of str
         Forms not fitted: too few runs to determine them (:func:`eligible`).
+    prior_ : dict
+        The exponent priors used, ``{form: {coord: [mean, sd]}}`` (empty: weak defaults).
     n_runs_ : int
 
     Examples
@@ -815,6 +943,7 @@ class FormMixture:
         x: str | None = None,
         weights: str | Mapping = "preset",
         discrepancy: str | Discrepancy | None = "preset",
+        prior: str | Mapping | None = "preset",
         draws: int = 4000,
         loss_unit: str = "nats/token",
     ) -> None:
@@ -822,6 +951,7 @@ class FormMixture:
         self.x = x
         self.weights = weights
         self.discrepancy = discrepancy
+        self.prior = prior
         self.draws = draws
         self.loss_unit = loss_unit
         self._check_arguments()
@@ -863,6 +993,16 @@ class FormMixture:
             or isinstance(self.discrepancy, Discrepancy)
         ):
             raise ConfigError("discrepancy must be 'preset', None or a Discrepancy")
+        if isinstance(self.prior, Mapping):
+            for form, coords in self.prior.items():
+                if form not in names or not isinstance(coords, Mapping):
+                    raise ConfigError(
+                        f"prior must map fitted forms {names} to {{coord: (mean, sd)}}; "
+                        f"check {form!r}"
+                    )
+                _prior_arrays(FORMS[form], coords)  # raises on an unknown coordinate
+        elif not (self.prior is None or self.prior == "preset"):
+            raise ConfigError("prior must be 'preset', None or {form: {coord: (mean, sd)}}")
         if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 4:
             raise ConfigError(f"draws must be an integer >= 4; got {self.draws!r}")
 
@@ -872,6 +1012,14 @@ class FormMixture:
         if n_runs is not None and n_runs <= PILOT_MAX_RUNS and "pilot" in MIXTURE_PRESET:
             return MIXTURE_PRESET["pilot"]
         return MIXTURE_PRESET
+
+    def _resolved_prior(self, n_runs: int) -> dict:
+        if isinstance(self.prior, Mapping):
+            return dict(self.prior)
+        pilot = MIXTURE_PRESET.get("pilot", {})
+        if self.prior == "preset" and n_runs <= PILOT_MAX_RUNS:
+            return dict(pilot.get("exponent_prior", {}))
+        return {}
 
     def _resolved_weights(self) -> dict:
         names = tuple(self.fits_) if hasattr(self, "fits_") else self._form_names()
@@ -915,7 +1063,10 @@ class FormMixture:
             )
         self.skipped_ = tuple(n for n in self._form_names() if n not in names)
         self.n_runs_ = int(loss.size)
-        self.fits_ = {n: fit_form(n, scales, loss, x=self.x) for n in names}
+        self.prior_ = self._resolved_prior(self.n_runs_)
+        self.fits_ = {
+            n: fit_form(n, scales, loss, x=self.x, prior=self.prior_.get(n)) for n in names
+        }
         self.weights_ = self._resolved_weights()
         self.discrepancy_ = self._resolved_discrepancy()
         self.data_ = data
@@ -1026,11 +1177,18 @@ class FormMixture:
             table["extrapolation_ratio"] = scales["params"] * scales["tokens"] / largest
         else:
             table["extrapolation_ratio"] = scales[self.x] / np.max(train[self.x])
+        # the split of the interval from its own stream, so the forecast's draws do not move
+        split_rng = np.random.default_rng(
+            None if random_seed is None else np.random.SeedSequence([random_seed, 1])
+        )
+        kind = "form_mixture_pilot" if self.n_runs_ <= PILOT_MAX_RUNS else "form_mixture"
         return Forecast(
             idata=build_predictions(loss, mean, table),
             scales=table,
             law="forms",
             loss_unit=self.loss_unit,
+            interval_parts=self._split(scales, parts, split_rng, INTERVAL_PROB),
+            track_record=track_record(kind),
         )
 
     def interval_parts(
@@ -1044,13 +1202,20 @@ class FormMixture:
     ) -> pd.DataFrame:
         """Split the central interval's width into noise, law parameters and form uncertainty.
 
-        Widths are added one source at a time, relative to the predictive median: ``noise`` is
-        the interval of the heaviest form at its posterior mode with noise only; ``law`` what its
-        parameter uncertainty adds; ``form`` what the other forms and the discrepancy add.
+        Widths are added one source at a time, relative to the predictive median
+        (:func:`~scaling_bayes.core.forecast.interval_split`): ``noise`` is the interval of the
+        heaviest form at its posterior mode with noise only; ``law`` what its parameter
+        uncertainty adds; ``form`` what the other forms and the discrepancy add.
+        :meth:`predict` attaches the same split to the forecast (``Forecast.interval_parts``).
         """
         self._check_fitted("interval_parts")
         scales = self._requested(params, tokens, compute)
         rng = np.random.default_rng(random_seed)
+        parts = self.draw_components(scales, random_seed=int(rng.integers(2**32)))
+        return self._split(scales, parts, rng, prob)
+
+    def _split(self, scales, parts: dict, rng: np.random.Generator, prob: float) -> pd.DataFrame:
+        # noise and parameter draws of the heaviest form beside the mixture's own draws
         top = max(self.weights_, key=self.weights_.get)
         fit = self.fits_[top]
         at_mode = fit.log_mean(fit.theta[None, :], scales)
@@ -1058,23 +1223,8 @@ class FormMixture:
             (self.draws, at_mode.shape[1])
         )
         _, one_form = fit.predictive_log(scales, self.draws, rng)
-        parts = self.draw_components(scales, random_seed=int(rng.integers(2**32)))
         full = parts["log_pred"] + parts["log_offset"]
-        q = [(1 - prob) / 2, (1 + prob) / 2]
-
-        def width(log_draws):
-            lo, hi = np.quantile(np.exp(log_draws), q, axis=0)
-            return (hi - lo) / np.median(np.exp(full), axis=0)
-
-        w_noise, w_one, w_full = width(noise), width(one_form), width(full)
-        return pd.DataFrame(
-            {
-                "width": w_full,
-                "noise": w_noise,
-                "law": np.maximum(w_one - w_noise, 0.0),
-                "form": np.maximum(w_full - w_one, 0.0),
-            }
-        )
+        return interval_split(np.exp(full), np.exp(noise), np.exp(one_form), prob)
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> pd.DataFrame:

@@ -38,7 +38,7 @@ from .exceptions import (
     ExtrapolationWarning,
     NotFittedError,
 )
-from .forecast import Forecast, build_predictions, scales_frame
+from .forecast import Forecast, build_predictions, interval_split, scales_frame
 from .laws import (
     LawSpec,
     build_law_variables,
@@ -52,6 +52,7 @@ from .laws import (
 from .likelihood import STUDENT_T_LOG_LOSS, Likelihood, StudentTLogitBounded, likelihood_for
 from .priors import PRIOR_PRESETS, is_fixed, priors_from_json, priors_to_json, resolve_priors
 from .sampling import SAMPLERS
+from .track_record import study_kind, track_record
 from .units import validate_scales
 
 if TYPE_CHECKING:
@@ -745,6 +746,7 @@ class ScalingLawModel:
         mean = self._law_mean(draws, scales)
         rng = np.random.default_rng(random_seed)
         loss = self.likelihood.random(rng, mean=mean, noise=self._noise_arrays(post, mean.shape))
+        one_form = loss
 
         k = mean.shape[-1]
         table = scales_frame(k, **{a: requested.get(a) for a in ("params", "tokens", "compute")})
@@ -781,7 +783,24 @@ class ScalingLawModel:
             converged=self.diagnostics_.converged,
             loss_unit=self.loss_unit,
             metric=self.data_.metric,
+            interval_parts=self._interval_parts(post, mean, one_form, loss, random_seed),
+            track_record=track_record(study_kind(self)),
         )
+
+    def _interval_parts(self, post, mean, one_form, loss, random_seed) -> pd.DataFrame:
+        """The split of the 90% interval: noise at the law's posterior median, parameters, and
+        the extrapolation error (the ``form`` part; 0 without it). Drawn from its own stream so
+        the forecast's draws do not depend on it."""
+        rng = np.random.default_rng(
+            None if random_seed is None else np.random.SeedSequence([random_seed, 1])
+        )
+        centre = np.broadcast_to(np.median(mean, axis=(0, 1)), mean.shape).copy()
+        noise = self.likelihood.random(rng, mean=centre, noise=self._noise_arrays(post, mean.shape))
+        metric = self.data_.metric
+        full, noise, one = (
+            metric.from_loss(a.reshape(-1, a.shape[-1])) for a in (loss, noise, one_form)
+        )
+        return interval_split(full, noise, one, INTERVAL_PROB)
 
     def _two_axis_scales(self, requested, draws):
         given = set(requested)
