@@ -237,13 +237,11 @@ class ScalingData:
             kinds["compute"] = "compute"
         if group is not None:
             groups = frame[group]
-            missing = groups.isna().to_numpy()
-            if missing.any():
-                raise DataError(
-                    f"column '{group}' (group) has missing values in "
-                    f"{format_rows(frame.index[missing])}; give every run a group label or "
-                    "drop the group= argument"
-                )
+            _refuse_missing(
+                groups,
+                f"column '{group}' (group) has missing values",
+                "give every run a group label or drop the group= argument",
+            )
             out["group"] = groups.astype(str).to_numpy()
         ordered = [c for c in (*SCALE_AXES, "loss", "group") if c in out.columns]
         out = out[ordered]
@@ -614,16 +612,21 @@ def _default_label(axis: str, kind: str, column) -> str:
     return str(column).replace("_", " ").strip() or axis
 
 
+def _refuse_missing(values: pd.Series, problem: str, fix: str) -> None:
+    """Raise ``problem`` (which column, what is missing) with the rows concerned and ``fix``."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"{problem} in {format_rows(values.index[missing])}; {fix}")
+
+
 def _validated_metric(series: pd.Series, column: str, metric: Metric) -> pd.Series:
     """The metric column as floats, every value finite and strictly inside the bounds."""
     values = _strict_numeric(series, column, metric.label)
-    missing = values.isna().to_numpy()
-    if missing.any():
-        raise DataError(
-            f"column '{column}' ({metric.label}) has missing values (NaN) in "
-            f"{format_rows(values.index[missing])}; fix or remove those rows (nothing is dropped "
-            "automatically)"
-        )
+    _refuse_missing(
+        values,
+        f"column '{column}' ({metric.label}) has missing values (NaN)",
+        "fix or remove those rows (nothing is dropped automatically)",
+    )
     outside = metric.outside(values.to_numpy())
     if outside.any():
         upper = "inf" if not metric.is_bounded else f"{metric.upper:g}"

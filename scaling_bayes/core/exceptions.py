@@ -8,7 +8,7 @@ what was wrong, what was expected and how to fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 __all__ = [
     "ConfigError",
@@ -22,6 +22,7 @@ __all__ = [
     "NotFittedError",
     "ScalingBayesError",
     "ScalingBayesWarning",
+    "check_choice",
     "format_rows",
 ]
 
@@ -86,3 +87,42 @@ def format_rows(rows: Iterable[object], limit: int = 8) -> str:
     if len(rows) > limit:
         shown += f", ... ({len(rows)} in all)"
     return f"{word} {shown}"
+
+
+def check_choice(value: object, choices: Collection[str], what: str) -> str:
+    """Return ``value`` when it is one of ``choices``; else raise :class:`ConfigError` listing them.
+
+    One check for every name looked up in a registry (laws, likelihoods, prior presets).
+
+    Parameters
+    ----------
+    value : object
+        The name given.
+    choices : collection of str
+        The known names, in the order the message lists them.
+    what : str
+        What the name names, for the message (``"law"``, ``"likelihood"``, ...).
+
+    Returns
+    -------
+    str
+        ``value``.
+
+    Raises
+    ------
+    ConfigError
+        For anything that is not one of ``choices`` (an unhashable value included).
+
+    Examples
+    --------
+    >>> check_choice("power", ("power", "chinchilla"), "law")
+    'power'
+    >>> check_choice("powr", ("power", "kaplan"), "law")
+    Traceback (most recent call last):
+    ...
+    scaling_bayes.core.exceptions.ConfigError: unknown law 'powr'; choose one of 'power', 'kaplan'
+    """
+    if not isinstance(value, str) or value not in choices:
+        known = ", ".join(f"'{k}'" for k in choices)
+        raise ConfigError(f"unknown {what} {value!r}; choose one of {known}")
+    return value

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, check_choice
 
 if TYPE_CHECKING:
     from pytensor.tensor import TensorVariable
@@ -162,10 +162,7 @@ def get_law(name: str) -> LawSpec:
     ConfigError
         For an unknown name; the message lists the known laws.
     """
-    if not isinstance(name, str) or name not in LAWS:
-        known = ", ".join(f"'{k}'" for k in LAWS)
-        raise ConfigError(f"unknown law {name!r}; choose one of {known}")
-    return LAWS[name]
+    return LAWS[check_choice(name, LAWS, "law")]
 
 
 def reference_scales(values: Mapping[str, np.ndarray]) -> dict[str, float]:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from scipy import special
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, check_choice
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -86,10 +86,7 @@ def get_likelihood(name: str, **options: Any) -> Likelihood:
     ConfigError
         For an unknown name; the message lists the known ones.
     """
-    if not isinstance(name, str) or name not in LIKELIHOODS:
-        known = ", ".join(f"'{k}'" for k in LIKELIHOODS)
-        raise ConfigError(f"unknown likelihood {name!r}; choose one of {known}")
-    return LIKELIHOODS[name](**options)
+    return LIKELIHOODS[check_choice(name, LIKELIHOODS, "likelihood")](**options)
 
 
 class Likelihood(ABC):

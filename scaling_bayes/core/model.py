@@ -292,6 +292,21 @@ class ScalingLawModel:
         overrides = None if isinstance(self.priors, str) else self.priors
         return resolve_priors(self.law_spec, overrides, preset, self.x)
 
+    def _sampler_settings(self) -> dict[str, Any]:
+        """How this model samples (sampler, draws, tune, chains, cores, target_accept).
+
+        What :meth:`fit` passes to the sampler, and what a refit of the same model under other
+        priors keeps.
+        """
+        return {
+            "sampler": self.sampler,
+            "draws": self.draws,
+            "tune": self.tune,
+            "chains": self.chains,
+            "cores": self.cores,
+            "target_accept": self.target_accept,
+        }
+
     def _cache_key(self, priors: Mapping) -> str:
         key = f"{self.law}|{self.x}|{priors_to_json(priors)}"
         if self.law_spec.saturating:
@@ -399,12 +414,7 @@ class ScalingLawModel:
             lambda: self.build_model(None, priors_from_json(priors_to_json(priors))),
             inputs,
             cache_key=self._cache_key(priors),
-            sampler=self.sampler,
-            draws=self.draws,
-            tune=self.tune,
-            chains=self.chains,
-            cores=self.cores,
-            target_accept=self.target_accept,
+            **self._sampler_settings(),
             random_seed=random_seed,
             progressbar=show,
         )

@@ -60,7 +60,7 @@ from collections.abc import Mapping
 import numpy as np
 from pymc_extras.prior import Prior
 
-from .exceptions import ConfigError
+from .exceptions import ConfigError, check_choice
 from .laws import LawSpec
 
 __all__ = [
@@ -89,9 +89,7 @@ def default_priors(law: LawSpec, preset: str = "weak", x: str | None = None) -> 
     >>> default_priors(get_law("power"), "weak", x="params")["alpha"]
     Prior("LogNormal", mu=-1.3862943611198906, sigma=0.8)
     """
-    if preset not in PRIOR_PRESETS:
-        known = ", ".join(f"'{p}'" for p in PRIOR_PRESETS)
-        raise ConfigError(f"unknown prior preset {preset!r}; choose one of {known}")
+    check_choice(preset, PRIOR_PRESETS, "prior preset")
     priors: dict[str, Prior] = {}
     if law.has_irreducible:
         priors["E_fraction"] = Prior("Beta", alpha=1.0, beta=1.0)

@@ -59,7 +59,7 @@ array([1.e+09])
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,67 +193,68 @@ def check_axis_values(
                 "error",
                 f"{shown} ({axis}) in {where} must be positive and finite; "
                 f"{_where_rows(pos, labels)} are {arr[pos][:8].tolist()}; fix those values",
-                tuple(int(p) for p in pos),
+                _positions(pos),
             )
         ]
     if kind == "count":
         return []
-    problems = []
-    if kind in ("params", "tokens"):
-        small = arr < MIN_COUNT
-        example = f"{arr[small][0]:g}" if small.any() else ""
-        fix = (
-            f"give raw counts (7e9, not 7): multiply by 1e9 if they are billions; if this axis "
-            f"is not a language model's {kind} but a count in your own unit (labelled images, "
-            f"samples), declare its kind as 'count'"
+    if kind == "compute":
+        return _too_small(
+            axis,
+            arr < MIN_FLOPS,
+            labels,
+            every=f"{shown} ({axis}) in {where} is implausibly small for training FLOPs: every "
+            f"value is below {MIN_FLOPS:g} (e.g. {arr[0]:g}); give compute in FLOPs "
+            "(1 PF-day = 8.64e19 FLOPs), or leave it out to derive it as 6 N D",
+            some=lambda rows: (
+                f"{shown} ({axis}) in {where}: {rows} are below "
+                f"{MIN_FLOPS:g} FLOPs while others are not; mixed units? Give every value "
+                "in FLOPs"
+            ),
         )
-        if small.all():
-            problems.append(
-                AxisProblem(
-                    axis,
-                    "error",
-                    f"{shown} ({axis}) in {where} look like billions or millions: every value "
-                    f"is below {MIN_COUNT:g} (e.g. {example}); {fix}",
-                    tuple(range(arr.size)),
-                )
-            )
-        elif small.any():
-            pos = np.flatnonzero(small)
-            problems.append(
-                AxisProblem(
-                    axis,
-                    "warning",
-                    f"{shown} ({axis}) in {where}: {_where_rows(pos, labels)} are below "
-                    f"{MIN_COUNT:g} while others are not (e.g. {example}); mixed units? {fix}",
-                    tuple(int(p) for p in pos),
-                )
-            )
-    elif kind == "compute":
-        small = arr < MIN_FLOPS
-        if small.all():
-            problems.append(
-                AxisProblem(
-                    axis,
-                    "error",
-                    f"{shown} ({axis}) in {where} is implausibly small for training FLOPs: every "
-                    f"value is below {MIN_FLOPS:g} (e.g. {arr[0]:g}); give compute in FLOPs "
-                    "(1 PF-day = 8.64e19 FLOPs), or leave it out to derive it as 6 N D",
-                    tuple(range(arr.size)),
-                )
-            )
-        elif small.any():
-            pos = np.flatnonzero(small)
-            problems.append(
-                AxisProblem(
-                    axis,
-                    "warning",
-                    f"{shown} ({axis}) in {where}: {_where_rows(pos, labels)} are below "
-                    f"{MIN_FLOPS:g} FLOPs while others are not; mixed units? Give every value "
-                    "in FLOPs",
-                    tuple(int(p) for p in pos),
-                )
-            )
-    return problems
+    small = arr < MIN_COUNT  # params or tokens
+    example = f"{arr[small][0]:g}" if small.any() else ""
+    fix = (
+        f"give raw counts (7e9, not 7): multiply by 1e9 if they are billions; if this axis "
+        f"is not a language model's {kind} but a count in your own unit (labelled images, "
+        f"samples), declare its kind as 'count'"
+    )
+    return _too_small(
+        axis,
+        small,
+        labels,
+        every=f"{shown} ({axis}) in {where} look like billions or millions: every value "
+        f"is below {MIN_COUNT:g} (e.g. {example}); {fix}",
+        some=lambda rows: (
+            f"{shown} ({axis}) in {where}: {rows} are below "
+            f"{MIN_COUNT:g} while others are not (e.g. {example}); mixed units? {fix}"
+        ),
+    )
+
+
+def _too_small(
+    axis: str,
+    small: np.ndarray,
+    labels: Sequence | None,
+    *,
+    every: str,
+    some: Callable[[str], str],
+) -> list[AxisProblem]:
+    """An error when every value is below an axis's floor, a warning naming them when some are.
+
+    ``every`` is the error's message; ``some(rows)`` the warning's, given the offending rows in
+    words.
+    """
+    if small.all():
+        return [AxisProblem(axis, "error", every, tuple(range(small.size)))]
+    if small.any():
+        pos = np.flatnonzero(small)
+        return [AxisProblem(axis, "warning", some(_where_rows(pos, labels)), _positions(pos))]
+    return []
+
+
+def _positions(pos: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(p) for p in pos)
 
 
 def check_scales(
@@ -314,7 +315,7 @@ def check_scales(
                         f"edges of an IsoFLOP sweep; are params given in billions (7 instead of "
                         f"7e9) or tokens in billions? {shown('params')} and {shown('tokens')} "
                         "must both be raw counts.",
-                        tuple(int(p) for p in pos),
+                        _positions(pos),
                     )
                 )
     if {"params", "tokens", "compute"} <= set(by_kind):
@@ -333,7 +334,7 @@ def check_scales(
                     f"{_where_rows(pos, labels)}, outside {low:g}x-{high:g}x; give compute in "
                     "training FLOPs (not PF-days, GPU-hours or FLOP/s), or leave the compute "
                     "column out so it is derived as 6 N D",
-                    tuple(int(p) for p in pos),
+                    _positions(pos),
                 )
             )
     return problems

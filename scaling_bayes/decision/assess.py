@@ -37,9 +37,9 @@ from .metrics import (
     ess_method,
     mcse_mean,
     mcse_quantile,
+    p_kpi_target_met,
     pareto_khat,
     payback_summary,
-    prob_exceeds,
 )
 from .plan import Investment
 from .results import DecisionResult, attach_legacy_attrs
@@ -306,16 +306,12 @@ def risk_from_draws(
         entropy=entropy,
         interval_prob=interval_prob,
         var_level=var_level,
-        currency=plan.currency,
-        n_draws=losses.n_draws,
-        ess_method=ess_method(losses.n_chains),
-        source=losses.source,
         kind=losses.kind,
         random_seed=random_seed,
         extrapolation_ratio=float(scale["extrapolation_ratio"]),
         payback_target=payback_target,
         kpi_target=kpi_target,
-        converged=losses.converged,
+        **_draw_fields(losses, plan.currency),
     )
     attach_legacy_attrs(
         table,
@@ -331,6 +327,17 @@ def risk_from_draws(
         {"plan": "plan.label", "seed_entropy": "entropy"},
     )
     return result
+
+
+def _draw_fields(losses: LossDraws, currency: str) -> dict:
+    """The fields a result of joint draws states about them (shared with the scale ladder)."""
+    return {
+        "currency": currency,
+        "n_draws": losses.n_draws,
+        "ess_method": ess_method(losses.n_chains),
+        "source": losses.source,
+        "converged": losses.converged,
+    }
 
 
 def _median_rows(draws: PlanDraws, losses: LossDraws, interval_prob: float) -> pd.DataFrame:
@@ -428,10 +435,7 @@ def _kpi_rows(draws: PlanDraws, losses: LossDraws, interval_prob, payback_target
             f"benefit); bounds: central {pct} interval",
         )
     )
-    if kpi_target is None:
-        p, se = np.nan, np.nan
-    else:
-        p, se, _ = prob_exceeds((draws.loss <= kpi_target).astype(float), 0.5, chains)
+    p, se = p_kpi_target_met(draws.loss, kpi_target, chains)
     kpi = "no target" if kpi_target is None else f"{kpi_target:g}"
     rows.append(
         (

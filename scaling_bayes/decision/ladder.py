@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
-from .assess import RiskResult, risk_from_draws
+from .assess import RiskResult, _draw_fields, risk_from_draws
 from .cost import COST_COMPONENTS
 from .inputs import seed_entropy
 from .joint import (
@@ -46,9 +46,9 @@ from .metrics import (
     check_kpi_target,
     check_payback_target,
     effective_sample_size,
-    ess_method,
     evpi_from_draws,
     mcse_mean,
+    p_kpi_target_met,
     pareto_khat,
     payback_summary,
     prob_exceeds,
@@ -309,15 +309,13 @@ class ScaleLadder(DecisionResult):
         """
         if not isinstance(risk, RiskResult):
             raise DataError(f"from_risk needs a RiskResult (assess_roi); got {type(risk).__name__}")
-        if not isinstance(include_do_nothing, bool):
-            raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
         return _ladder_from_draws(
             [risk.draws],
             risk.losses,
             threshold=risk.threshold,
             entropy=risk.entropy,
             interval_prob=risk.interval_prob,
-            include_do_nothing=include_do_nothing,
+            include_do_nothing=_check_include_do_nothing(include_do_nothing),
             payback_target=risk.payback_target,
             kpi_target=risk.kpi_target,
         )
@@ -433,8 +431,7 @@ def compare_scales(
     threshold = check_threshold(threshold)
     payback_target = check_payback_target(payback_target)
     kpi_target = check_kpi_target(kpi_target)
-    if not isinstance(include_do_nothing, bool):
-        raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
+    include_do_nothing = _check_include_do_nothing(include_do_nothing)
     n_draws = draw_count(source)
     if n_draws is not None:
         check_workload(len(plans), n_draws, max_bytes=max_bytes)
@@ -452,6 +449,12 @@ def compare_scales(
         payback_target=payback_target,
         kpi_target=kpi_target,
     )
+
+
+def _check_include_do_nothing(include_do_nothing: object) -> bool:
+    if not isinstance(include_do_nothing, bool):
+        raise DataError(f"include_do_nothing must be True or False; got {include_do_nothing!r}")
+    return include_do_nothing
 
 
 def _ladder_from_draws(
@@ -487,7 +490,7 @@ def _ladder_from_draws(
         include_do_nothing=include_do_nothing,
         entropy=entropy,
         interval_prob=interval_prob,
-        converged=losses.converged,
+        **_draw_fields(losses, draws[0].plan.currency),
         **fields,
     )
     nb, _ = ScaleLadder(**common).net_benefit_matrix()
@@ -534,10 +537,7 @@ def _kpi_columns(draws, chains, interval_prob, payback_target, kpi_target) -> pd
             p_payback_within_horizon=pay["p_within_horizon"],
             npv=float(d.net_benefit.mean()),
         )
-        if kpi_target is None:
-            p, se = float("nan"), float("nan")
-        else:
-            p, se, _ = prob_exceeds((d.loss <= kpi_target).astype(float), 0.5, chains)
+        p, se = p_kpi_target_met(d.loss, kpi_target, chains)
         row.update(p_kpi_target_met=p, p_kpi_target_met_mc_se=se)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -552,6 +552,12 @@ def _tail_columns(nb: np.ndarray, d) -> dict:
         "expected_roi_pareto_k": k_roi,
         "heavy_tailed": bool(worst > PARETO_K_MAX),
     }
+
+
+def _exceedance(columns, cutoff: float, chains) -> tuple[list[float], list[float]]:
+    """``P(column > cutoff)`` and its Monte Carlo error for each column (:func:`prob_exceeds`)."""
+    found = [prob_exceeds(column, cutoff, chains) for column in columns]
+    return [p for p, _, _ in found], [se for _, se, _ in found]
 
 
 def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_nothing):
@@ -587,11 +593,8 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
     options = np.column_stack([np.zeros(nb.shape[0]), nb]) if include_do_nothing else nb
     winner = np.argmax(options, axis=1)
     offset = 1 if include_do_nothing else 0
-    p_best, p_best_se = [], []
-    for j in range(nb.shape[1]):
-        pj, sej, _ = prob_exceeds((winner == j + offset).astype(float), 0.5, chains)
-        p_best.append(pj)
-        p_best_se.append(sej)
+    wins = [(winner == j + offset).astype(float) for j in range(nb.shape[1])]
+    p_best, p_best_se = _exceedance(wins, 0.5, chains)
     table["p_best"] = p_best
     table["p_best_mc_se"] = p_best_se
 
@@ -604,11 +607,7 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
         table["marginal_value_per_extra_cost"] = d_value / d_cost
         table["marginal_net_benefit_per_extra_cost"] = d_value / d_cost - 1.0
     steps = np.column_stack([nb[:, :1], np.diff(nb, axis=1)])
-    p_step, p_step_se = [], []
-    for j in range(nb.shape[1]):
-        pj, sej, _ = prob_exceeds(steps[:, j], 0.0, chains)
-        p_step.append(pj)
-        p_step_se.append(sej)
+    p_step, p_step_se = _exceedance([steps[:, j] for j in range(nb.shape[1])], 0.0, chains)
     table["p_step_pays"] = p_step
     table["p_step_pays_mc_se"] = p_step_se
     expected_steps = steps.mean(axis=0)
@@ -626,10 +625,6 @@ def _ladder_table(draws, scales, losses, threshold, interval_prob, include_do_no
     else:
         p_nothing, p_nothing_se = float("nan"), float("nan")
     fields = {
-        "currency": draws[0].plan.currency,
-        "n_draws": losses.n_draws,
-        "ess_method": ess_method(chains),
-        "source": losses.source,
         "best": str(best),
         "stop_point": str(table["plan"].iloc[stop]),
         "stop_reached": bool(negative.size),

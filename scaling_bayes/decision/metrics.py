@@ -543,6 +543,16 @@ def payback_summary(
     return out
 
 
+def _one_number(value: Any) -> float:
+    """``value`` as a float when it is one real number (not a bool, text or array); else NaN."""
+    if isinstance(value, bool | str) or np.ndim(value) != 0:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def check_payback_target(payback_target: Any) -> float | None:
     """A payback target in months: None, or a positive finite number (months are not years).
 
@@ -558,11 +568,7 @@ def check_payback_target(payback_target: Any) -> float | None:
     """
     if payback_target is None:
         return None
-    bad = isinstance(payback_target, bool | str) or np.ndim(payback_target) != 0
-    try:
-        months = float(payback_target) if not bad else float("nan")
-    except (TypeError, ValueError):
-        months = float("nan")
+    months = _one_number(payback_target)
     if not np.isfinite(months) or months <= 0:
         raise DataError(
             "payback_target must be a positive number of months (e.g. 24 for two years); got "
@@ -575,17 +581,43 @@ def check_kpi_target(kpi_target: Any) -> float | None:
     """A KPI target on the forecast's scale (the loss or metric a plan must reach), or None."""
     if kpi_target is None:
         return None
-    bad = isinstance(kpi_target, bool | str) or np.ndim(kpi_target) != 0
-    try:
-        value = float(kpi_target) if not bad else float("nan")
-    except (TypeError, ValueError):
-        value = float("nan")
+    value = _one_number(kpi_target)
     if not np.isfinite(value):
         raise DataError(
             f"kpi_target must be one finite number on the forecast's scale (e.g. 0.05 for an "
             f"error rate of 5%); got {kpi_target!r}"
         )
     return value
+
+
+def p_kpi_target_met(
+    loss: np.ndarray, kpi_target: float | None, n_chains: int | None
+) -> tuple[float, float]:
+    """``P(loss <= kpi_target)`` over a plan's draws, with its Monte Carlo standard error.
+
+    Parameters
+    ----------
+    loss : numpy.ndarray
+        Forecast loss draws of one plan.
+    kpi_target : float or None
+        The target (already checked by :func:`check_kpi_target`); None gives ``(nan, nan)``.
+    n_chains : int or None
+        Chains behind the draws (None: independent draws).
+
+    Returns
+    -------
+    (p, mc_se)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p_kpi_target_met(np.array([0.1, 0.2, 0.3, 0.4]), 0.25, None)[0]
+    0.5
+    """
+    if kpi_target is None:
+        return float("nan"), float("nan")
+    p, se, _ = prob_exceeds((loss <= kpi_target).astype(float), 0.5, n_chains)
+    return p, se
 
 
 def ess_method(n_chains: int | None) -> str:
