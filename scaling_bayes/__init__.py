@@ -10,6 +10,8 @@ Data flow, left to right (see ARCHITECTURE.md)::
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from types import ModuleType
 
 with warnings.catch_warnings():
     # ArviZ 0.x announces its 1.0 refactor on import; our users cannot act on it.
@@ -180,3 +182,23 @@ __all__ = [
     "tornado",
     "tornado_plot_data",
 ]
+
+
+def _moved(alias: str, modules: tuple[ModuleType, ...], note: str = "") -> Callable[[str], object]:
+    """The ``__getattr__`` of the deprecated alias module ``scaling_bayes.<alias>``: each public
+    name of ``modules``, with a DeprecationWarning saying where it moved (``note`` qualifies the
+    top-level name)."""
+
+    def __getattr__(name: str) -> object:
+        for module in modules:
+            if name in getattr(module, "__all__", ()):
+                warnings.warn(
+                    f"scaling_bayes.{alias}.{name} moved to {module.__name__}.{name} "
+                    f"(also scaling_bayes.{name}{note}); the alias goes in a later release",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                return getattr(module, name)
+        raise AttributeError(f"module 'scaling_bayes.{alias}' has no attribute {name!r}")
+
+    return __getattr__

@@ -92,6 +92,7 @@ import math
 import tomllib
 import unicodedata
 import warnings
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -381,9 +382,7 @@ def _uncertain(value):
             f' must be a number or a table like {{ dist = "uniform", low = 2, high = 4 }}, '
             f"got {value!r}"
         )
-    kind = value["dist"]
-    if not isinstance(kind, str) or kind not in _DISTRIBUTIONS:
-        raise ValueError(f": dist must be one of {', '.join(_DISTRIBUTIONS)}, got {kind!r}")
+    kind = _one_of(value["dist"], _DISTRIBUTIONS, where=": dist", quote=False)
     wanted = _DISTRIBUTIONS[kind]
     given = set(value) - {"dist"}
     if given != set(wanted):
@@ -405,6 +404,14 @@ def _uncertain(value):
         raise ValueError(": triangular needs low <= mode <= high with low < high")
     width = p["high"] - p["low"]
     return stats.triang(c=(p["mode"] - p["low"]) / width, loc=p["low"], scale=width)
+
+
+def _one_of(value, choices: Collection[str], *, where: str = "", quote: bool = True) -> str:
+    """``value`` when it is one of the names ``choices``, else a ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        names = ", ".join(repr(k) if quote else k for k in choices)
+        raise ValueError(f"{where} must be one of {names}, got {value!r}")
+    return value
 
 
 def _leaves_finite(value, where: str) -> None:
@@ -447,9 +454,7 @@ def _priors(raw) -> dict:
 def _gpu(value):
     from ..decision.cost import GPU_SPECS
 
-    if not isinstance(value, str) or value not in GPU_SPECS:
-        raise ValueError(f" must be one of {', '.join(GPU_SPECS)}, got {value!r}")
-    return value
+    return _one_of(value, GPU_SPECS, quote=False)
 
 
 def _currency(value):
@@ -505,19 +510,13 @@ def _payback_months(value):
 def _law(value):
     from ..core.laws import LAWS
 
-    if not isinstance(value, str) or value not in LAWS:
-        raise ValueError(f" must be one of {', '.join(repr(k) for k in LAWS)}, got {value!r}")
-    return value
+    return _one_of(value, LAWS)
 
 
 def _preset(value):
     from ..core.priors import PRIOR_PRESETS
 
-    if not isinstance(value, str) or value not in PRIOR_PRESETS:
-        raise ValueError(
-            f" must be one of {', '.join(repr(k) for k in PRIOR_PRESETS)}, got {value!r}"
-        )
-    return value
+    return _one_of(value, PRIOR_PRESETS)
 
 
 def _mfu(value):
@@ -568,29 +567,28 @@ def _unit_errors(axis: str, value: float, kind: str | None) -> list[str]:
 _AXES = ("params", "tokens", "compute")
 
 
+def _per_axis(value, example: str, check: Callable[[str, Any], object]) -> dict:
+    """A table keyed by scale axis (``example`` shows one); ``check(axis, entry)`` each entry."""
+    if not isinstance(value, dict):
+        raise ValueError(f" must be a table such as {example}")
+    for axis, entry in value.items():
+        if axis not in _AXES:
+            raise ValueError(f".{axis}: the axes are {', '.join(_AXES)}")
+        check(axis, entry)
+    return value
+
+
 def _kinds(value):
     from ..core.units import AXIS_KINDS
 
-    if not isinstance(value, dict):
-        raise ValueError(' must be a table such as { tokens = "count" }')
-    for axis, kind in value.items():
-        if axis not in _AXES:
-            raise ValueError(f".{axis}: the axes are {', '.join(_AXES)}")
-        if kind not in AXIS_KINDS:
-            raise ValueError(
-                f".{axis} must be one of {', '.join(repr(k) for k in AXIS_KINDS)}, got {kind!r}"
-            )
-    return value
+    def check(axis: str, kind: Any) -> None:
+        _one_of(kind, AXIS_KINDS, where=f".{axis}")
+
+    return _per_axis(value, '{ tokens = "count" }', check)
 
 
 def _axis_texts(value):
-    if not isinstance(value, dict):
-        raise ValueError(' must be a table such as { tokens = "labelled images" }')
-    for axis, text in value.items():
-        if axis not in _AXES:
-            raise ValueError(f".{axis}: the axes are {', '.join(_AXES)}")
-        _text(text, 60)
-    return value
+    return _per_axis(value, '{ tokens = "labelled images" }', lambda _, text: _text(text, 60))
 
 
 def _bounds(value):

@@ -187,22 +187,18 @@ def remove_review_files(folder: str | os.PathLike[str], files: Collection[Path])
 
 
 def _check_parent(target: Path, out: Path) -> None:
-    ancestor = target.parent
-    while not ancestor.exists():
-        if ancestor.is_symlink():
-            raise ConfigError(
-                f"cannot write to output folder '{out}': '{ancestor}' is a broken link"
-            )
+    ancestor = target.parent  # the nearest that exists, or a broken link on the way
+    while not ancestor.exists() and not ancestor.is_symlink():
         ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ConfigError(
-            f"cannot write to output folder '{out}': '{ancestor}' is a file, not a folder"
-        )
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"cannot write to output folder '{out}': no permission to create files in "
-            f"'{ancestor}'; choose a folder you can write to"
-        )
+    if not ancestor.exists():
+        problem = f"'{ancestor}' is a broken link"
+    elif not ancestor.is_dir():
+        problem = f"'{ancestor}' is a file, not a folder"
+    elif not os.access(ancestor, os.W_OK | os.X_OK):
+        problem = f"no permission to create files in '{ancestor}'; choose a folder you can write to"
+    else:
+        return
+    raise ConfigError(f"cannot write to output folder '{out}': {problem}")
 
 
 def _check_protected(target: Path, out: Path, protect) -> None:

@@ -16,21 +16,13 @@ import pandas as pd
 from ..checks.backtest import Backtest, calibration_plot_data
 from ..checks.comparison import LawComparison, law_comparison_plot_data
 from ..checks.prior_checks import PriorSensitivity, prior_sensitivity_plot_data
-from .fit_plots import stamp_unconverged
+from .fit_plots import figure_axes, finish_plot
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, SubFigure
 
 __all__ = ["plot_calibration", "plot_law_comparison", "plot_prior_sensitivity"]
-
-
-def _figure(ax, size: tuple[float, float]):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        return plt.subplots(figsize=size)
-    return ax.figure, ax
 
 
 def plot_calibration(
@@ -60,7 +52,7 @@ def plot_calibration(
     'nominal coverage of the central interval'
     """
     table = calibration_plot_data(result)
-    fig, ax = _figure(ax, (4.5, 4.5))
+    fig, ax = figure_axes(ax, (4.5, 4.5))
     yerr = np.vstack([table["coverage"] - table["ci_low"], table["ci_high"] - table["coverage"]])
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--", label="perfect calibration")
     ax.errorbar(
@@ -76,10 +68,8 @@ def plot_calibration(
     ax.set_xlabel("nominal coverage of the central interval")
     ax.set_ylabel("share of held-out runs inside")
     ax.set_title("Calibration of forecast intervals")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    if isinstance(result, Backtest) and not result.converged:
-        stamp_unconverged(ax)
-    return fig, ax
+    converged = not isinstance(result, Backtest) or result.converged
+    return finish_plot(fig, ax, converged=converged, loc="upper left")
 
 
 def plot_law_comparison(
@@ -103,7 +93,7 @@ def plot_law_comparison(
     ['a (w=0.80)', 'b (w=0.20)']
     """
     table = law_comparison_plot_data(result)
-    fig, ax = _figure(ax, (6, 0.6 + 0.5 * len(table)))
+    fig, ax = figure_axes(ax, (6, 0.6 + 0.5 * len(table)))
     y = np.arange(len(table))[::-1]
     reliable = table["reliable"].to_numpy(dtype=bool)
     for mask, face, text in ((reliable, "C0", "reliable"), (~reliable, "white", "NOT reliable")):
@@ -148,7 +138,7 @@ def plot_prior_sensitivity(
     'forecast loss'
     """
     table = prior_sensitivity_plot_data(result)
-    fig, ax = _figure(ax, (6, 4))
+    fig, ax = figure_axes(ax, (6, 4))
     labels = list(dict.fromkeys(table["priors"]))
     for i, label in enumerate(labels):
         rows = table[table["priors"] == label]
@@ -168,7 +158,5 @@ def plot_prior_sensitivity(
     unit = getattr(result.base, "loss_unit", None)
     ax.set_ylabel(f"forecast loss ({unit})" if unit else "forecast loss")
     ax.set_title("How the forecast moves with the priors")
-    ax.legend(frameon=False, fontsize=8)
-    if result.alternative is not None and not result.converged:
-        stamp_unconverged(ax)
-    return fig, ax
+    converged = result.alternative is None or result.converged
+    return finish_plot(fig, ax, converged=converged)

@@ -25,7 +25,7 @@ from ..core.exceptions import DataError
 from ..decision.assess import RiskResult
 from ..decision.ladder import ScaleLadder, acceptability_curve
 from ..decision.results import PLOT_DATA, AcceptabilityCurve, TornadoResult
-from .fit_plots import stamp_unconverged
+from .fit_plots import figure_axes, finish_plot
 from .wording import format_percent, likelihood_words
 
 if TYPE_CHECKING:
@@ -46,14 +46,6 @@ __all__ = [
 ]
 
 _ROI_LABEL = "ROI = (V - C) / C  (break-even 0)"
-
-
-def _axes(ax, figsize):
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        return plt.subplots(figsize=figsize)
-    return ax.figure, ax
 
 
 def _major_only(axis) -> None:
@@ -148,7 +140,7 @@ def plot_roi(
     """
     data = roi_plot_data(risk, n_dots=n_dots)
     a = data.attrs
-    fig, ax = _axes(ax, (7, 3.8))
+    fig, ax = figure_axes(ax, (7, 3.8))
     colors = np.where(data["above_threshold"], "C2", "C3")
     ax.scatter(
         data["x"],
@@ -189,10 +181,7 @@ def plot_roi(
         f"P(ROI > {format_percent(a['threshold'])}) is {a['words']}",
         fontsize=10,
     )
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
-    if not a["converged"]:
-        stamp_unconverged(ax)
-    return fig, ax
+    return finish_plot(fig, ax, converged=a["converged"], loc="upper left")
 
 
 # ---------------------------------------------------------------------- scale ladder
@@ -263,7 +252,7 @@ def plot_scale_ladder(
     """
     data = scale_ladder_plot_data(ladder)
     a = data.attrs
-    fig, ax = _axes(ax, (7, 4.5))
+    fig, ax = figure_axes(ax, (7, 4.5))
     y = data["expected_net_benefit"]
     err = np.vstack([y - data["lower"], data["upper"] - y])
     pct = round(a["interval_prob"] * 100)
@@ -316,10 +305,7 @@ def plot_scale_ladder(
     )
     ax.set_ylabel(f"net benefit V - C ({a['currency']})")
     ax.set_title(title or "Net benefit across scales")
-    ax.legend(frameon=False, fontsize=8)
-    if not a["converged"]:
-        stamp_unconverged(ax)
-    return fig, ax
+    return finish_plot(fig, ax, converged=a["converged"])
 
 
 # ---------------------------------------------------------------------- tornado
@@ -393,7 +379,7 @@ def plot_tornado(
     """
     data = tornado_plot_data(result)
     a = data.attrs
-    fig, ax = _axes(ax, (7, 0.5 * len(data) + 1.8))
+    fig, ax = figure_axes(ax, (7, 0.5 * len(data) + 1.8))
     base = a["base"]
     lo_pct, hi_pct = round(a["low"] * 100), round(a["high"] * 100)
     ax.barh(
@@ -423,10 +409,7 @@ def plot_tornado(
     if a["metric"] == "expected_roi":
         _percent_axis(ax.xaxis)
     ax.set_title(title or "What drives the answer (one input at a time)")
-    ax.legend(frameon=False, fontsize=8, loc="best")
-    if not a["converged"]:
-        stamp_unconverged(ax)
-    return fig, ax
+    return finish_plot(fig, ax, converged=a["converged"], loc="best")
 
 
 # ---------------------------------------------------------------------- acceptability
@@ -499,7 +482,7 @@ def plot_acceptability(
     """
     data = acceptability_plot_data(result, lambdas=lambdas, baseline_loss=baseline_loss)
     a = data.attrs
-    fig, ax = _axes(ax, (7, 4.2))
+    fig, ax = figure_axes(ax, (7, 4.2))
     for i, (plan, part) in enumerate(data.groupby("plan", sort=False)):
         ax.plot(part["lambda"], part["p_net_benefit_positive"], color=f"C{i}", label=plan)
         be = a["break_even"][plan]
@@ -510,10 +493,7 @@ def plot_acceptability(
     ax.set_xlabel(f"value of one unit of loss improvement, lambda ({a['lambda_unit']})")
     ax.set_ylabel("P(net benefit > 0)")
     ax.set_title(title or "Acceptability: dotted lines mark break-even values")
-    ax.legend(frameon=False, fontsize=8)
-    if not a["converged"]:
-        stamp_unconverged(ax)
-    return fig, ax
+    return finish_plot(fig, ax, converged=a["converged"])
 
 
 def budget_plot_data(budget: TargetBudget) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from .format import Formatter, Money, Probability, formatter, percent
 from .numbers import draws_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .numbers import NumberBook
 
 __all__ = [
@@ -1089,19 +1091,29 @@ def _headers(c: Ctx, *names: str, **fields) -> list[str]:
     return [c.m(f"header.{name}", **fields) for name in names]
 
 
+def _plan_table(
+    c: Ctx, n: int, header: list[str], cells: Callable[[int, str], list[str]], last: int = 0
+) -> Table:
+    """One row per plan: its number, its name, then ``cells(k, prefix)`` (``prefix`` is
+    ``plans.<k>``); the columns after the name are numeric but for the ``last`` ones."""
+    rows = [[str(k), c.plan(k), *cells(k, f"plans.{k}")] for k in range(1, n + 1)]
+    return Table(header, rows, numeric=list(range(2, len(header) - last)))
+
+
+def _loss_header(c: Ctx) -> list[str]:
+    return _headers(c, "loss", metric=_metric_unit(c), interval=c.pct("interval_prob"))
+
+
 def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
     axis = c.v("extrapolation.axis")
     if axis != "compute":  # a law on one axis (labelled images, say): that axis alone
         return _axis_table(c, n, ok, axis)
     header = _headers(c, "number", "plan", "params", "tokens", "compute", "ratio")
     if ok:
-        header += _headers(c, "loss", metric=_metric_unit(c), interval=c.pct("interval_prob"))
-    rows = []
-    for k in range(1, n + 1):
-        p = f"plans.{k}"
+        header += _loss_header(c)
+
+    def cells(k: int, p: str) -> list[str]:
         row = [
-            str(k),
-            c.plan(k),
             c.count(f"{p}.params"),
             c.count(f"{p}.tokens"),
             c.num(f"{p}.compute"),
@@ -1110,23 +1122,24 @@ def _scales_table(c: Ctx, n: int, ok: bool) -> Table:
         if ok:
             spread = c.interval(c.num(f"{p}.loss_lower"), c.num(f"{p}.loss_upper"))
             row.append(c.num(f"{p}.loss_median") + spread)
-        rows.append(row)
-    return Table(header, rows, numeric=list(range(2, len(header))))
+        return row
+
+    return _plan_table(c, n, header, cells)
 
 
 def _axis_table(c: Ctx, n: int, ok: bool, axis: str) -> Table:
     header = [*_headers(c, "number", "plan"), _axis_unit(c, axis), *_headers(c, "ratio")]
     if ok:
-        header += _headers(c, "loss", metric=_metric_unit(c), interval=c.pct("interval_prob"))
-    rows = []
-    for k in range(1, n + 1):
-        p = f"plans.{k}"
-        row = [str(k), c.plan(k), c.count(f"{p}.{axis}"), c.ratio(f"{p}.extrapolation_ratio")]
+        header += _loss_header(c)
+
+    def cells(k: int, p: str) -> list[str]:
+        row = [c.count(f"{p}.{axis}"), c.ratio(f"{p}.extrapolation_ratio")]
         if ok:
             median, low, high = _forecast_keys(c, k)
             row.append(_mval(c, median) + c.interval(_mval(c, low), _mval(c, high)))
-        rows.append(row)
-    return Table(header, rows, numeric=list(range(2, len(header))))
+        return row
+
+    return _plan_table(c, n, header, cells)
 
 
 def _roi_table(c: Ctx, n: int) -> Table:
@@ -1137,22 +1150,19 @@ def _roi_table(c: Ctx, n: int) -> Table:
         *("5%", "25%", "50%", "75%", "95%"),
         *_headers(c, "var", "cvar", level=c.pct("var_level")),
     ]
-    rows = []
-    for k in range(1, n + 1):
-        p = f"plans.{k}"
-        percentiles = ("roi_p05", "roi_p25", "roi_p50", "roi_p75", "roi_p95")
-        rows.append(
-            [
-                str(k),
-                c.plan(k),
-                c.prob_num(f"{p}.p_roi_above_threshold"),
-                c.prob_num(f"{p}.p_break_even"),
-                *(c.pct(f"{p}.{q}") for q in percentiles),
-                c.money(f"{p}.var"),
-                c.money(f"{p}.cvar"),
-            ]
-        )
-    return Table(header, rows, numeric=list(range(2, len(header))))
+    percentiles = ("roi_p05", "roi_p25", "roi_p50", "roi_p75", "roi_p95")
+    return _plan_table(
+        c,
+        n,
+        header,
+        lambda k, p: [
+            c.prob_num(f"{p}.p_roi_above_threshold"),
+            c.prob_num(f"{p}.p_break_even"),
+            *(c.pct(f"{p}.{q}") for q in percentiles),
+            c.money(f"{p}.var"),
+            c.money(f"{p}.cvar"),
+        ],
+    )
 
 
 def _ladder_table(c: Ctx, n: int) -> Table:
@@ -1162,40 +1172,35 @@ def _ladder_table(c: Ctx, n: int) -> Table:
         *_headers(c, "p_threshold", threshold=c.threshold()),
         *_headers(c, "p_best", "marginal", "p_step", "stop"),
     ]
-    rows = []
-    for k in range(1, n + 1):
-        p = f"plans.{k}"
+
+    def cells(k: int, p: str) -> list[str]:
         nb = c.money(f"{p}.expected_net_benefit") + c.interval(
             c.money(f"{p}.expected_net_benefit_lower"), c.money(f"{p}.expected_net_benefit_upper")
         )
-        stop = c.tok(f"{p}.stop_point", c.m("yes") if c.v(f"{p}.stop_point") else "")
-        rows.append(
-            [
-                str(k),
-                c.plan(k),
-                _mark(c, k, c.money(f"{p}.expected_cost")),
-                _mark(c, k, c.money(f"{p}.expected_value")),
-                _mark(c, k, nb),
-                c.prob_num(f"{p}.p_roi_above_threshold"),
-                c.prob_num(f"{p}.p_best"),
-                c.num(f"{p}.marginal_net_benefit_per_extra_cost"),
-                c.prob_num(f"{p}.p_step_pays"),
-                stop,
-            ]
-        )
-    return Table(header, rows, numeric=list(range(2, len(header) - 1)))
+        return [
+            _mark(c, k, c.money(f"{p}.expected_cost")),
+            _mark(c, k, c.money(f"{p}.expected_value")),
+            _mark(c, k, nb),
+            c.prob_num(f"{p}.p_roi_above_threshold"),
+            c.prob_num(f"{p}.p_best"),
+            c.num(f"{p}.marginal_net_benefit_per_extra_cost"),
+            c.prob_num(f"{p}.p_step_pays"),
+            c.tok(f"{p}.stop_point", c.m("yes") if c.v(f"{p}.stop_point") else ""),
+        ]
+
+    return _plan_table(c, n, header, cells, last=1)
 
 
 def _break_even_table(c: Ctx, n: int) -> Table:
-    rows = []
-    for k in range(1, n + 1):
-        key = f"plans.{k}.break_even_lambda"
-        rows.append([str(k), c.plan(k), c.money(key) if c.has(key) else c.tok(key, c.m("never"))])
     currency = c.f.currency_name(c.v("currency"))
     per = "per_year" if c.book.get("acceptability.per_year") else "per"
     header = _headers(c, "number", "plan")
     header += _headers(c, "break_even", per=c.m(f"header.{per}", currency=currency))
-    return Table(header, rows, numeric=[2])
+
+    def cell(key: str) -> str:
+        return c.money(key) if c.has(key) else c.tok(key, c.m("never"))
+
+    return _plan_table(c, n, header, lambda k, p: [cell(f"{p}.break_even_lambda")])
 
 
 def _tornado_table(c: Ctx) -> Table:

@@ -120,32 +120,26 @@ def gather(
     ladder = (
         ScaleLadder.from_risk(cast(RiskResult, result)) if single else cast(ScaleLadder, result)
     )
-    if not converged:
-        return Evidence(
-            model=model,
-            ladder=ladder,
-            risks=None,
-            single=single,
-            lead=None,
-            tornado=None,
-            curve=None,
-            curve_problem="withheld",
-            pilot=pilot,
-            prior_sensitivity=prior_sensitivity,
-            backtest=backtest,
-            converged=False,
+    risks: list[RiskResult] | None = None
+    lead: int | None = None
+    table: TornadoResult | None = None
+    problem: str | None = "withheld"
+    if converged:
+        risks = (
+            [cast(RiskResult, result)]
+            if single
+            else [ladder.risk(j) for j in range(len(ladder.draws))]
         )
-    risks = (
-        [cast(RiskResult, result)] if single else [ladder.risk(j) for j in range(len(ladder.draws))]
-    )
-    lead = lead_row(ladder)
-    table = tornado_result if tornado_result is not None else tornado(risks[lead])
-    problem = None
-    if curve is None:
-        try:
-            curve = acceptability_curve(ladder)
-        except DataError as err:
-            problem = str(err)
+        lead = lead_row(ladder)
+        table = tornado_result if tornado_result is not None else tornado(risks[lead])
+        problem = None
+        if curve is None:
+            try:
+                curve = acceptability_curve(ladder)
+            except DataError as err:
+                problem = str(err)
+    else:
+        curve = None  # withheld, as every decision result
     return Evidence(
         model=model,
         ladder=ladder,
@@ -158,7 +152,7 @@ def gather(
         pilot=pilot,
         prior_sensitivity=prior_sensitivity,
         backtest=backtest,
-        converged=True,
+        converged=converged,
     )
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..core.exceptions import ConfigError, DataError
+from ..core.exceptions import ConfigError, DataError, ScalingBayesError
+from .numbers import plain
 
 __all__ = [
     "LADDER_SCALE_COLUMNS",
@@ -198,15 +199,10 @@ def _plain(value):
         return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):
         return [_plain(v) for v in value.tolist()]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
+    try:
+        return plain(value)
+    except ScalingBayesError:  # not a number, text or None: written as its text
+        return str(value)
 
 
 def _write_bytes(path, payload: bytes) -> Path:

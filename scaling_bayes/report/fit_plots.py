@@ -6,7 +6,7 @@ Conventions: module-level functions, keyword-only options, ``(fig, ax)`` returne
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -102,21 +102,12 @@ def plot_forecast(
     -------
     (fig, ax)
     """
-    import matplotlib.pyplot as plt
-
     table = forecast_plot_data(forecast, probs=probs, kind=kind)
     axis = table.attrs["x_axis"]
-    fig: Figure | SubFigure  # a given Axes may sit in a subfigure
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-    else:
-        fig = ax.figure
-    for i, p in enumerate(sorted(probs, reverse=True)):
-        pct = round(p * 100)
+    fig, ax = figure_axes(ax, (7, 4.5))
+    for i, pct in _widest_first(probs):
         ax.fill_between(
-            table["x"],
-            table[f"lower_{pct}"],
-            table[f"upper_{pct}"],
+            *_band(table, pct),
             color="C0",
             alpha=0.15 + 0.15 * i,
             linewidth=0,
@@ -137,10 +128,7 @@ def plot_forecast(
     what = "loss of a new run" if kind == "predictive" else "loss of the law"
     ax.set_ylabel(f"{what} ({forecast.loss_unit})")
     ax.set_title(title or f"Forecast loss over scale ({forecast.law} law)")
-    ax.legend(frameon=False, fontsize=8)
-    if not forecast.converged:
-        stamp_unconverged(ax)
-    return fig, ax
+    return finish_plot(fig, ax, converged=forecast.converged)
 
 
 def ppc_plot_data(
@@ -190,20 +178,11 @@ def plot_ppc(
     -------
     (fig, ax)
     """
-    import matplotlib.pyplot as plt
-
     table = ppc_plot_data(model, probs=probs, random_seed=random_seed)
-    fig: Figure | SubFigure  # a given Axes may sit in a subfigure
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-    else:
-        fig = ax.figure
-    for i, p in enumerate(sorted(probs, reverse=True)):
-        pct = round(p * 100)
+    fig, ax = figure_axes(ax, (7, 4.5))
+    for i, pct in _widest_first(probs):
         ax.vlines(
-            table["x"],
-            table[f"lower_{pct}"],
-            table[f"upper_{pct}"],
+            *_band(table, pct),
             color="C0",
             lw=2 + 3 * i,
             alpha=0.35 + 0.25 * i,
@@ -231,10 +210,66 @@ def plot_ppc(
     ax.set_xlabel(_AXIS_LABELS[table.attrs["x_axis"]])
     ax.set_ylabel(f"loss ({model.loss_unit})")
     ax.set_title(f"Posterior predictive check ({model.law} law)")
-    ax.legend(frameon=False, fontsize=8)
-    if not table.attrs["converged"]:
+    return finish_plot(fig, ax, converged=table.attrs["converged"])
+
+
+def figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure | SubFigure, Axes]:
+    """The figure and axes a plot draws on: ``ax`` and its figure, or a new figure.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes or None
+        The caller's axes (which may sit in a subfigure); None for a new figure.
+    figsize : tuple of float
+        Size in inches of a new figure.
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def finish_plot(
+    fig: Figure | SubFigure,
+    ax: Axes,
+    *,
+    converged: bool,
+    loc: Literal["best", "upper left"] | None = None,
+) -> tuple[Figure | SubFigure, Axes]:
+    """Close a plot the package's way: a frameless legend, and the stamp when not converged.
+
+    Parameters
+    ----------
+    fig, ax
+        What the plot drew on.
+    converged : bool
+        The verdict of the fit behind the plot; False stamps :func:`stamp_unconverged`.
+    loc : {"best", "upper left"}, optional
+        Where the legend goes (matplotlib's default, ``legend.loc``, when not given).
+
+    Returns
+    -------
+    (fig, ax)
+    """
+    ax.legend(frameon=False, fontsize=8, loc=loc)
+    if not converged:
         stamp_unconverged(ax)
     return fig, ax
+
+
+def _widest_first(probs: tuple[float, ...]) -> list[tuple[int, int]]:
+    """``(i, percent)`` of each interval mass, widest first (``i`` 0 for the widest)."""
+    return [(i, round(p * 100)) for i, p in enumerate(sorted(probs, reverse=True))]
+
+
+def _band(table: pd.DataFrame, pct: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The scale and the bounds of the ``pct`` percent interval, drawn as one band."""
+    return table["x"], table[f"lower_{pct}"], table[f"upper_{pct}"]
 
 
 def stamp_unconverged(ax: Axes) -> None:

@@ -29,7 +29,7 @@ from functools import cache
 
 from ..core.exceptions import ConfigError
 from .messages import catalogue
-from .wording import likelihood_term
+from .wording import format_percent, likelihood_term
 
 __all__ = ["Formatter", "Money", "Probability", "Quantity", "percent"]
 
@@ -92,20 +92,8 @@ class Quantity:
 
 
 # ---------------------------------------------------------------------- digits
-def percent(x: float) -> str:
-    """A fraction as a percent with sensible digits: 0.453 -> '45%', 12.3 -> '1,230%'.
-
-    Examples
-    --------
-    >>> percent(0.453), percent(0.0123), percent(0.004), percent(12.3)
-    ('45%', '1.2%', '0.4%', '1,230%')
-    """
-    if not math.isfinite(x):
-        return str(x)
-    pct = 100 * x
-    if abs(pct) >= 10:
-        return f"{pct:,.0f}%"
-    return f"{pct:.2g}%" if abs(pct) >= 1 else f"{pct:.1f}%"
+#: A fraction as a percent with sensible digits (the same in every language): 0.453 -> '45%'.
+percent = format_percent
 
 
 def _western(x: float) -> str:

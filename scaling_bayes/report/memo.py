@@ -330,11 +330,16 @@ def _is_heading(block) -> bool:
     return isinstance(block, Heading)
 
 
+def _expect(value, kind, what: str) -> None:
+    """Raise DataError unless ``value`` is a ``kind``; ``what`` says what it must be."""
+    if not isinstance(value, kind):
+        raise DataError(f"{what}; got {type(value).__name__}")
+
+
 def _check_model(model):
     from ..core.model import ScalingLawModel
 
-    if not isinstance(model, ScalingLawModel):
-        raise DataError(f"model must be a fitted ScalingLawModel; got {type(model).__name__}")
+    _expect(model, ScalingLawModel, "model must be a fitted ScalingLawModel")
     if not hasattr(model, "idata_"):
         raise NotFittedError(
             "model is not fitted yet; call model.fit(data) before building a RiskMemo"
@@ -343,11 +348,11 @@ def _check_model(model):
 
 
 def _check_result(result, model):
-    if not isinstance(result, ScaleLadder | RiskResult):
-        raise DataError(
-            "ladder_or_risk must be a ScaleLadder (compare_scales) or a RiskResult "
-            f"(assess_roi); got {type(result).__name__}"
-        )
+    _expect(
+        result,
+        ScaleLadder | RiskResult,
+        "ladder_or_risk must be a ScaleLadder (compare_scales) or a RiskResult (assess_roi)",
+    )
     check_result_matches_model(model, result)
     return result
 
@@ -388,10 +393,7 @@ def _check_numbers_files(names) -> tuple[str, ...]:
 def _check_tornado(table, result):
     if table is None:
         return None
-    if not isinstance(table, TornadoResult):
-        raise DataError(
-            f"tornado must be a TornadoResult (tornado(risk)); got {type(table).__name__}"
-        )
+    _expect(table, TornadoResult, "tornado must be a TornadoResult (tornado(risk))")
     ladder = ScaleLadder.from_risk(result) if isinstance(result, RiskResult) else result
     lead = ladder.draws[lead_row(ladder)].plan.label
     if table.plan != lead:
@@ -410,11 +412,11 @@ def _check_tornado(table, result):
 def _check_acceptability(curve, plans):
     if curve is None:
         return None
-    if not isinstance(curve, AcceptabilityCurve):
-        raise DataError(
-            "acceptability must be an AcceptabilityCurve (acceptability_curve(ladder)); got "
-            f"{type(curve).__name__}"
-        )
+    _expect(
+        curve,
+        AcceptabilityCurve,
+        "acceptability must be an AcceptabilityCurve (acceptability_curve(ladder))",
+    )
     labels = sorted(p.label for p in plans)
     if sorted(curve.break_even) != labels:
         raise ConfigError(
@@ -427,8 +429,7 @@ def _check_acceptability(curve, plans):
 def _check_pilot(pilot, plans):
     if pilot is None:
         return None
-    if not isinstance(pilot, PilotValue):
-        raise DataError(f"pilot must be a PilotValue (evsi_pilot); got {type(pilot).__name__}")
+    _expect(pilot, PilotValue, "pilot must be a PilotValue (evsi_pilot)")
     theirs = {d.plan.label for d in pilot.ladder.draws}
     mine = {p.label for p in plans}
     if theirs != mine:
@@ -444,11 +445,11 @@ def _check_prior_sensitivity(ps, model):
         return None
     from ..checks.prior_checks import PriorSensitivity
 
-    if not isinstance(ps, PriorSensitivity):
-        raise DataError(
-            "prior_sensitivity must be a PriorSensitivity (prior_sensitivity(model, ...)); got "
-            f"{type(ps).__name__}"
-        )
+    _expect(
+        ps,
+        PriorSensitivity,
+        "prior_sensitivity must be a PriorSensitivity (prior_sensitivity(model, ...))",
+    )
     if ps.base is not model:
         raise ConfigError(
             "prior_sensitivity was computed for another model; call "
@@ -462,8 +463,7 @@ def _check_backtest(bt):
         return None
     from ..checks.backtest import Backtest
 
-    if not isinstance(bt, Backtest):
-        raise DataError(f"backtest must be a Backtest (backtest(...)); got {type(bt).__name__}")
+    _expect(bt, Backtest, "backtest must be a Backtest (backtest(...))")
     return bt
 
 
@@ -502,8 +502,7 @@ def _check_date(date):
 def _check_data_path(path):
     if path is None:
         return None
-    if not isinstance(path, str | os.PathLike):
-        raise DataError(f"data_path must be a file path; got {type(path).__name__}")
+    _expect(path, str | os.PathLike, "data_path must be a file path")
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data_path '{path}' is not an existing file; give the runs' data file")

@@ -116,7 +116,13 @@ def format_money(amount: float, currency: str = "USD") -> str:
 
 
 def format_percent(x: float) -> str:
-    """A fraction as a percent with sensible digits: 0.453 -> '45%', 12.3 -> '1,230%'."""
+    """A fraction as a percent with sensible digits: 0.453 -> '45%', 12.3 -> '1,230%'.
+
+    Examples
+    --------
+    >>> format_percent(0.453), format_percent(0.0123), format_percent(0.004), format_percent(12.3)
+    ('45%', '1.2%', '0.4%', '1,230%')
+    """
     if not np.isfinite(x):
         return str(x)
     pct = 100 * x

@@ -53,14 +53,18 @@ class Catalogue:
         """Every table, by name."""
         return dict(self._tables)
 
-    def template(self, key: str) -> str:
+    def _entry(self, entries: dict, kind: str, name: str, hint: str = ""):
         try:
-            return self._messages[key]
+            return entries[name]
         except KeyError:
             raise ScalingBayesError(
-                f"internal: no message {key!r} in the {self.language!r} catalogue; add it to "
-                f"scaling_bayes/report/messages/{self.language}.toml"
+                f"internal: no {kind} {name!r} in the {self.language!r} catalogue{hint}"
             ) from None
+
+    def template(self, key: str) -> str:
+        """The message ``key`` as written in the catalogue, placeholders unfilled."""
+        hint = f"; add it to scaling_bayes/report/messages/{self.language}.toml"
+        return self._entry(self._messages, "message", key, hint)
 
     def placeholders(self, key: str) -> set[str]:
         """The named placeholders of a message."""
@@ -73,12 +77,7 @@ class Catalogue:
 
     def table(self, name: str) -> dict:
         """A lookup table, e.g. ``input_labels``."""
-        try:
-            return self._tables[name]
-        except KeyError:
-            raise ScalingBayesError(
-                f"internal: no table {name!r} in the {self.language!r} catalogue"
-            ) from None
+        return self._entry(self._tables, "table", name)
 
 
 def _flatten(data: dict, prefix: str, out: dict) -> None:
