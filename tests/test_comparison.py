@@ -47,8 +47,9 @@ def test_mixed_forecast_takes_draws_in_proportion_to_weights(example_data, monke
     forced = comparison.LawComparison(
         table=cmp.table.assign(weight=[0.25, 0.75]), models=cmp.models, reliable=False
     )
-    mixed = forced.predict(params=[1e9], tokens=[2e10], random_seed=0)
+    mixed = forced.predict(params=[1e9], tokens=[2e10], random_seed=0, weights="stacking")
     assert mixed.flat_draws().shape[0] == 2000
+    assert mixed.law == "mixed (stacking)"
     # Draws of model b have much wider noise (its sigma draws); the mixture's spread lies between.
     spread = {
         k: np.std(np.log(m.predict(params=[1e9], tokens=[2e10], random_seed=1).flat_draws()))
@@ -137,3 +138,73 @@ def test_prior_sensitivity_keeps_its_state_in_fields(fitted_chinchilla, monkeypa
     np.testing.assert_array_equal(data["upper"][2:], table["upper_alternative"])
     _, ax = plot_prior_sensitivity(result)
     assert len(ax.get_xticks()) == 2
+
+
+def _far_apart(example_data):
+    """Two fitted laws whose forecasts do not overlap: about 2.5 against 3.3 at N=1e9, D=2e10."""
+    low = fit_from_draws(
+        sb.ScalingLawModel("chinchilla", progressbar=False), example_data, hand_built_draws(0.001)
+    )
+    high = fit_from_draws(
+        sb.ScalingLawModel("chinchilla", progressbar=False),
+        example_data,
+        hand_built_draws(0.001, E=2.6),
+    )
+    return low, high
+
+
+def _comparison(example_data, monkeypatch, laws):
+    low, high = _far_apart(example_data)
+    monkeypatch.setattr(comparison, "map_fits", lambda tasks, **kw: [low, high])
+    return sb.compare_laws(example_data, laws)
+
+
+def test_mixed_forecast_takes_exactly_the_fixed_share_of_each_law(example_data, monkeypatch):
+    laws = [{"law": "chinchilla", "name": "low"}, {"law": "chinchilla", "name": "high"}]
+    cmp = _comparison(example_data, monkeypatch, laws)
+    mixed = cmp.predict(params=[1e9], tokens=[2e10], random_seed=0, weights={"low": 1, "high": 3})
+    draws = mixed.flat_draws()[:, 0]
+    # largest-remainder rounding of 2000 draws: exactly 500 from the low law
+    assert int((draws < 2.9).sum()) == 500
+    assert mixed.law == "mixed (fixed)"
+
+
+def test_mixed_forecast_uses_across_study_weights_by_default(example_data, monkeypatch):
+    from scaling_bayes.core.mixture import preset_law_weights
+
+    laws = [{"law": "chinchilla", "name": "low"}, {"law": "chinchilla", "name": "high"}]
+    cmp = _comparison(example_data, monkeypatch, laws)
+    # the stacking weights of these runs pile onto one law; the forecast does not follow them
+    assert max(cmp.weights.values()) > 0.99
+    default = cmp.forecast_weights()
+    assert default == preset_law_weights({"low": "chinchilla", "high": "chinchilla"})
+    assert default == {"low": 0.5, "high": 0.5}  # two variants of one law share its weight
+    mixed = cmp.predict(params=[1e9], tokens=[2e10], random_seed=0)
+    assert int((mixed.flat_draws()[:, 0] < 2.9).sum()) == 1000
+    assert mixed.law == "mixed (across_studies)"
+
+
+def test_preset_law_weights_follow_the_preset_within_a_group_and_split_across_groups():
+    from scaling_bayes.core.mixture import MIXTURE_PRESET, preset_law_weights
+
+    one = MIXTURE_PRESET["weights"]["one_axis"]
+    w = preset_law_weights({"p": "power", "k": "kaplan", "b": "broken_power"})
+    total = one["power"] + one["power_no_floor"] + one["broken_power"]
+    assert w["p"] == pytest.approx(one["power"] / total)
+    assert w["k"] == pytest.approx(one["power_no_floor"] / total)
+    both = preset_law_weights({"p": "power", "c": "chinchilla", "b": "broken_power"})
+    assert both["c"] == pytest.approx(0.5)  # the only two-axis law holds its group's half
+    assert both["p"] + both["b"] == pytest.approx(0.5)
+    pilot = MIXTURE_PRESET["pilot"]["weights"]["one_axis"]
+    small = preset_law_weights({"p": "power", "k": "kaplan"}, n_runs=5)
+    assert small["p"] == pytest.approx(pilot["power"] / (pilot["power"] + pilot["power_no_floor"]))
+
+
+@pytest.mark.parametrize(
+    "weights", ["loo", {"nope": 1.0}, {"low": -1.0, "high": 1.0}, {"low": 0.0, "high": 0.0}]
+)
+def test_bad_forecast_weights_are_refused(example_data, monkeypatch, weights):
+    laws = [{"law": "chinchilla", "name": "low"}, {"law": "chinchilla", "name": "high"}]
+    cmp = _comparison(example_data, monkeypatch, laws)
+    with pytest.raises(sb.ConfigError, match="weights must"):
+        cmp.predict(params=[1e9], tokens=[2e10], weights=weights)

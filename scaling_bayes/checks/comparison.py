@@ -4,8 +4,12 @@ Which law to trust is itself uncertain. :func:`compare_laws` fits each candidate
 Pareto-smoothed importance-sampling leave-one-out cross-validation (PSIS-LOO, Vehtari et al.
 2017) on the loss scale, and computes stacking weights (Yao et al. 2018). When PSIS-LOO is
 unreliable for some run (Pareto k > 0.7) the comparison says so, in a warning and in the table,
-rather than printing weights as if they were sound. :meth:`LawComparison.predict` mixes the
-laws' forecasts by those weights, so law uncertainty flows into the risk module.
+rather than printing weights as if they were sound. Stacking weights are a diagnostic of these
+runs: learned within the study being forecast they collapse onto one law and lose coverage far
+from the data (``benchmarks/EVIDENCE_RESULTS.md``). :meth:`LawComparison.predict` therefore
+mixes the laws' forecasts by weights learned *across* public studies
+(:func:`~scaling_bayes.core.mixture.preset_law_weights`) unless told otherwise, so law
+uncertainty flows into the risk module.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..core import _arviz as az
 from ..core.exceptions import ConfigError, DataError, ScalingBayesWarning
 from ..core.forecast import Forecast
 from ..core.laws import get_law
+from ..core.mixture import preset_law_weights
 from ..core.progress import check_progressbar
 from ._inputs import check_n_jobs, model_config
 from .backtest import _score, split_runs, warn_unconverged
@@ -88,8 +93,45 @@ class LawComparison:
 
     @property
     def weights(self) -> dict[str, float]:
-        """Stacking weight of each law."""
+        """Stacking weight of each law (a diagnostic of these runs)."""
         return {str(law): float(weight) for law, weight in self.table["weight"].items()}
+
+    def forecast_weights(self, weights: str | Mapping[str, float] = "across_studies") -> dict:
+        """The weights :meth:`predict` mixes the laws' forecasts by.
+
+        Parameters
+        ----------
+        weights : {"across_studies", "stacking"} or mapping
+            ``"across_studies"`` (default): each law's weight learned on other public studies
+            (:func:`~scaling_bayes.core.mixture.preset_law_weights`), never on these runs;
+            ``"stacking"``: the stacking weights of these runs (:attr:`weights`; they tend to
+            collapse onto one law); a mapping: fixed weights per law name (normalised).
+
+        Returns
+        -------
+        dict
+            Weight per law name, summing to 1.
+        """
+        names = list(self.models)
+        if isinstance(weights, Mapping):
+            unknown = sorted(set(weights) - set(names))
+            values = [weights.get(n, 0.0) for n in names]
+            bad = [v for v in values if isinstance(v, bool) or not np.isfinite(v) or v < 0]
+            if unknown or bad or sum(values) <= 0:
+                raise ConfigError(
+                    f"weights must map the compared laws {names} to non-negative numbers with a "
+                    f"positive sum; check {unknown or bad or 'the sum'}"
+                )
+            return {n: float(v) / float(sum(values)) for n, v in zip(names, values, strict=True)}
+        if weights == "stacking":
+            return {n: self.weights[n] for n in names}
+        if weights == "across_studies":
+            n_runs = min(int(m.data_.n_runs) for m in self.models.values())
+            return preset_law_weights({n: m.law for n, m in self.models.items()}, n_runs)
+        raise ConfigError(
+            f"weights must be 'across_studies', 'stacking' or a mapping of law to weight; got "
+            f"{weights!r}"
+        )
 
     @property
     def text(self) -> str:
@@ -110,22 +152,38 @@ class LawComparison:
 
         return result_html(self, text=self.text)
 
-    def predict(self, *, random_seed: int | None = None, **scales: ArrayLike) -> Forecast:
-        """Forecast mixed across laws by stacking weight.
+    def predict(
+        self,
+        *,
+        weights: str | Mapping[str, float] = "across_studies",
+        random_seed: int | None = None,
+        **scales: ArrayLike,
+    ) -> Forecast:
+        """Forecast mixed across laws, by weights learned across studies unless told otherwise.
 
         Each law forecasts from its own posterior; the mixture takes from each law a share of
         draws equal to its weight (largest-remainder rounding; the total is the smallest
         forecast's number of draws). One-axis laws receive only their axis (compute is derived
         as 6ND when params and tokens are given).
+
+        Parameters
+        ----------
+        weights : {"across_studies", "stacking"} or mapping
+            See :meth:`forecast_weights`. The forecast's ``law`` names the choice
+            (``"mixed (across_studies)"``, ``"mixed (stacking)"``, ``"mixed (fixed)"``).
+        random_seed : int, optional
+        **scales
+            ``params``, ``tokens`` and/or ``compute``.
         """
+        chosen = self.forecast_weights(weights)
         rng = np.random.default_rng(random_seed)
         forecasts = {
             name: model.predict(**_scales_for(model, scales), random_seed=int(rng.integers(2**31)))
             for name, model in self.models.items()
         }
         n_total = min(fc.flat_draws().shape[0] for fc in forecasts.values())
-        weights = np.array([self.weights[name] for name in forecasts], dtype=float)
-        exact = weights / weights.sum() * n_total
+        share = np.array([chosen[name] for name in forecasts], dtype=float)
+        exact = share / share.sum() * n_total
         counts = np.floor(exact).astype(int)
         counts[np.argsort(exact - counts)[::-1][: n_total - counts.sum()]] += 1
         draws, means = [], []
@@ -147,7 +205,8 @@ class LawComparison:
             [fc.scales["extrapolation_ratio"].to_numpy() for fc in forecasts.values()]
         )
         table = mixed.scales.assign(extrapolation_ratio=np.nanmax(ratios, axis=0))
-        return Forecast(mixed.idata, table, law="stacked", converged=converged)
+        label = weights if isinstance(weights, str) else "fixed"
+        return Forecast(mixed.idata, table, law=f"mixed ({label})", converged=converged)
 
 
 def _scales_for(model, scales: Mapping) -> dict:

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPONENT_COORDS",
     "FORMS",
+    "LAW_FORMS",
     "MIXTURE_PRESET",
     "PILOT_MAX_RUNS",
     "FormFit",
@@ -76,6 +77,7 @@ __all__ = [
     "learn_exponent_prior",
     "learn_weights_and_tau",
     "mix_draws",
+    "preset_law_weights",
 ]
 
 
@@ -369,6 +371,61 @@ MIXTURE_PRESET: dict = {
 }
 # fmt: on
 # END GENERATED PRESET
+
+
+#: The form of the preset behind each law of :class:`~scaling_bayes.core.model.ScalingLawModel`:
+#: (group, form). ``kaplan`` (no irreducible loss) is the one-axis ``power_no_floor``.
+LAW_FORMS: dict[str, tuple[str, str]] = {
+    "chinchilla": ("two_axis", "chinchilla"),
+    "power": ("one_axis", "power"),
+    "broken_power": ("one_axis", "broken_power"),
+    "kaplan": ("one_axis", "power_no_floor"),
+    "saturating": ("one_axis", "saturating"),
+}
+
+
+def preset_law_weights(laws: Mapping[str, str], n_runs: int | None = None) -> dict[str, float]:
+    """Weights of laws learned across the public studies (never on the runs being forecast).
+
+    Each law gets its form's weight in :data:`MIXTURE_PRESET` (the ``"pilot"`` entry for
+    :data:`PILOT_MAX_RUNS` runs or fewer), shared equally by variants of one law (the same law
+    under other priors). Laws of both groups (one axis and two) get half the mass per group,
+    since the benchmark learned weights within a group only; a law without a preset form
+    counts as equal to the others of its group. Weights sum to 1.
+
+    Parameters
+    ----------
+    laws : mapping of name to law
+        E.g. ``{"power(compute)": "power", "chinchilla": "chinchilla"}``.
+    n_runs : int, optional
+        Runs behind the fits (chooses the pilot preset when small).
+
+    Examples
+    --------
+    >>> w = preset_law_weights({"p": "power", "b": "broken_power"})
+    >>> round(w["p"] / w["b"], 2) == round(
+    ...     MIXTURE_PRESET["weights"]["one_axis"]["power"]
+    ...     / MIXTURE_PRESET["weights"]["one_axis"]["broken_power"], 2)
+    True
+    """
+    preset = MIXTURE_PRESET
+    if n_runs is not None and n_runs <= PILOT_MAX_RUNS and "pilot" in MIXTURE_PRESET:
+        preset = MIXTURE_PRESET["pilot"]
+    groups = {n: LAW_FORMS.get(law, ("one_axis", "")) for n, law in laws.items()}
+    raw = {}
+    for name, (group, form) in groups.items():
+        table = preset["weights"][group]
+        same = sum(1 for g in groups.values() if g == (group, form))
+        known = [table[f] for g, f in set(groups.values()) if g == group and f in table]
+        fallback = float(np.mean(known)) if known else 1.0
+        raw[name] = float(table.get(form, fallback)) / same
+    out = {}
+    for group in {g for g, _ in groups.values()}:
+        members = [n for n, (g, _) in groups.items() if g == group]
+        total = sum(raw[n] for n in members)
+        n_groups = len({g for g, _ in groups.values()})
+        out.update({n: raw[n] / total / n_groups for n in members})
+    return {n: out[n] for n in laws}
 
 
 # ---------------------------------------------------------------------------------- one form
