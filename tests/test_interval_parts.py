@@ -189,3 +189,33 @@ def test_pilots_borrow_the_preset_exponent_prior_and_larger_fits_do_not():
         FormMixture(prior="corpus")
     with pytest.raises(ConfigError, match="does not have"):
         FormMixture(prior={"chinchilla": {"log_gamma": (0.0, 1.0)}})
+
+
+# ------------------------------------------------------------------ the decision tables carry it
+def _plans():
+    cost = sb.ComputeCost(gpu="H100", usd_per_gpu_hour=2.0, mfu=0.4, fixed_usd=1e4)
+    value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=3e6)
+    return [sb.Investment(params=p, tokens=20 * p, cost=cost, value=value) for p in (2e9, 4e9, 8e9)]
+
+
+def test_ladder_table_carries_each_plans_interval_split(example_data):
+    model = fit_from_draws(
+        sb.ScalingLawModel(progressbar=False), example_data, hand_built_draws(spread=0.01)
+    )
+    ladder = sb.compare_scales(model, _plans(), random_seed=0)
+    table = ladder.table.set_index("plan")
+    parts = table[["width_noise", "width_law", "width_form"]]
+    assert (parts >= 0).all().all() and (parts["width_noise"] > 0).all()
+    np.testing.assert_allclose(parts.sum(axis=1), table["interval_width"], rtol=1e-12)
+    # each plan's split is its own forecast's: predicted alone, the law part is the same up to
+    # the Monte Carlo error of other noise draws (2,000 draws: a few tenths of a point)
+    for plan in _plans():
+        alone = model.predict(params=[plan.params], tokens=[plan.tokens], random_seed=3)
+        assert table.loc[plan.label, "width_law"] == pytest.approx(
+            alone.interval_parts["law"][0], abs=0.01
+        )
+    # draws of the law itself (kind="mean") or bare arrays have no split: NaN, not a guess
+    mean = sb.compare_scales(model, _plans(), random_seed=0, kind="mean").table
+    assert mean["interval_width"].isna().all()
+    arrays = np.random.default_rng(0).normal(2.2, 0.05, size=(1000, 3))
+    assert sb.compare_scales(arrays, _plans(), random_seed=0).table["width_law"].isna().all()

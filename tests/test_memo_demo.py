@@ -48,6 +48,11 @@ SPLIT_SHOWN = {
 }
 
 
+#: Numbers new in the technical appendix (issue 14, item 5: where the farthest plan's 90%
+#: interval comes from), by key suffix; each must be printed, once, for one plan.
+ADDED_SUFFIXES = (".interval_width", ".width_noise", ".width_law", ".width_form")
+
+
 #: Describe the environment, not the review (as in test_memo_golden.py).
 ENVIRONMENT = {
     "provenance.data_source",
@@ -129,10 +134,15 @@ def test_every_number_printed_before_is_printed_the_same(rendered, language):
     # the split keys print the same scale, worded per language
     for key, shown in SPLIT_SHOWN[language].items():
         assert (key, shown) in shown_now, key
-    # nothing new is printed under a key the old memo did not cite
+    # nothing new is printed under a key the old memo did not cite, but the deliberate additions
     cited_before = {k for k, _ in before} - set(SPLIT)
     cited_before |= {new for old in SPLIT for new in SPLIT[old]}
-    assert {k for k, _ in now["printed"]} == cited_before
+    cited_now = {k for k, _ in now["printed"]}
+    added = {k for k in cited_now if k.endswith(ADDED_SUFFIXES)}
+    assert sorted(k.rsplit(".", 1)[1] for k in added) == sorted(
+        s.lstrip(".") for s in ADDED_SUFFIXES
+    )
+    assert cited_now - added == cited_before
 
 
 def test_pilot_scale_is_worded_per_language(rendered):

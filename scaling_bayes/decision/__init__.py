@@ -21,7 +21,7 @@ from .assess import RiskResult, assess_roi
 from .cost import COST_COMPONENTS, DEFAULTS_AS_OF, GPU_SPECS, ComputeCost, GPUSpec, training_flops
 from .inputs import describe_input, input_quantile
 from .inverse import TargetBudget, compute_for_target
-from .joint import check_workload, joint_dataset
+from .joint import INTERVAL_PART_COLUMNS, check_workload, joint_dataset
 from .ladder import DO_NOTHING, ScaleLadder, acceptability_curve, compare_scales
 from .metrics import (
     MonteCarloWarning,
@@ -54,6 +54,7 @@ __all__ = [
     "DEFAULTS_AS_OF",
     "DO_NOTHING",
     "GPU_SPECS",
+    "INTERVAL_PART_COLUMNS",
     "TORNADO_METRICS",
     "VALUE_UNITS",
     "AcceptabilityCurve",

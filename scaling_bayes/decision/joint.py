@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ..core.model import ScalingLawModel
 
 __all__ = [
+    "INTERVAL_PART_COLUMNS",
     "LossDraws",
     "PlanDraws",
     "check_workload",
@@ -285,7 +286,7 @@ def _from_model(model, plans, entropy, kind) -> LossDraws:
         alloc = fc.allocation
         for j, i in enumerate(index):
             columns[i] = flat[:, j]
-            row = fc.scales.iloc[j].to_dict()
+            row = {**fc.scales.iloc[j].to_dict(), **_interval_parts(fc, j, kind)}
             if alloc is not None:
                 row["params"] = float(np.median(alloc["params_opt"].values[..., j]))
                 row["tokens"] = float(np.median(alloc["tokens_opt"].values[..., j]))
@@ -362,7 +363,7 @@ def _from_forecast(fc: Forecast, plans, kind) -> LossDraws:
                     "scales, or pass plans in the forecast's order with one scale each)"
                 )
             order.append(hits[0])
-    rows = [scales.iloc[j].to_dict() for j in order]
+    rows = [{**scales.iloc[j].to_dict(), **_interval_parts(fc, j, kind)} for j in order]
     n_chains = int(fc.idata.predictions.sizes["chain"])
     return LossDraws(
         loss=flat[:, order],
@@ -437,6 +438,22 @@ def _describe_row(row) -> str:
     return ", ".join(parts) or "scale unknown"
 
 
+#: The columns of a plan's scales that split its forecast's 90% interval (relative to the
+#: median) into noise, law parameters and form (``Forecast.interval_parts``); NaN when the
+#: forecast has no split (hand-made draws, or draws of the law itself, ``kind="mean"``).
+INTERVAL_PART_COLUMNS = ("interval_width", "width_noise", "width_law", "width_form")
+
+
+def _interval_parts(fc: Forecast, j: int, kind: str) -> dict:
+    parts = fc.interval_parts
+    if parts is None or kind != "predictive":
+        return {}
+    row = parts.iloc[j]
+    return dict(
+        zip(INTERVAL_PART_COLUMNS, map(float, row[["width", "noise", "law", "form"]]), strict=True)
+    )
+
+
 def _scales_table(plans, rows) -> pd.DataFrame:
     out = []
     for plan, row in zip(plans, rows, strict=True):
@@ -450,6 +467,7 @@ def _scales_table(plans, rows) -> pd.DataFrame:
                 "compute": plan.flops,
                 "compute_optimal": plan.compute_optimal,
                 "extrapolation_ratio": float(row.get("extrapolation_ratio", np.nan)),
+                **{c: float(row.get(c, np.nan)) for c in INTERVAL_PART_COLUMNS},
             }
         )
     return pd.DataFrame(out)

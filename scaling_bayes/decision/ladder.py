@@ -393,7 +393,10 @@ def compare_scales(
     -------
     ScaleLadder
         ``.table`` columns: ``plan``, ``params``, ``tokens``, ``compute``,
-        ``extrapolation_ratio``, ``expected_cost``, ``expected_value``,
+        ``extrapolation_ratio``, ``interval_width``, ``width_noise``, ``width_law``,
+        ``width_form`` (the forecast's 90% interval relative to its median and its split into
+        noise, law parameters and form, ``Forecast.interval_parts``; NaN for draws without a
+        split), ``expected_cost``, ``expected_value``,
         ``expected_net_benefit`` (+ ``_mc_se``, ``_lower``, ``_upper``),
         ``p_roi_above_threshold`` (+ ``_mc_se``), ``p_break_even``, ``expected_roi``,
         ``p_best`` (+ ``_mc_se``), ``marginal_value_per_extra_cost`` (dE[V]/dE[C] from the

@@ -842,7 +842,26 @@ def _forecast(c: Ctx) -> list:
         second += c.m("forecast.beyond", warn=c.ratio("extrapolation.warn_ratio"))
     error = "error" if c.v("extrapolation.error_per_efold") else "no_error"
     second += c.m(f"forecast.{error}", error=c.num("extrapolation.error_per_efold"))
-    return [first, second]
+    return [first, second, *_interval_parts(c)]
+
+
+def _interval_parts(c: Ctx) -> list[str]:
+    """Where the 90% interval of the farthest plan comes from (noise, parameters, form)."""
+    plans = [k for k in range(1, c.v("n_plans") + 1) if c.has(f"plans.{k}.interval_width")]
+    if not plans:
+        return []
+    k = max(plans, key=lambda j: c.v(f"plans.{j}.extrapolation_ratio"))
+    p = f"plans.{k}"
+    return [
+        c.m(
+            "forecast.parts" if c.v(f"{p}.width_form") > 0 else "forecast.parts_no_form",
+            plan=c.plan(k),
+            width=c.pct(f"{p}.interval_width"),
+            noise=c.pct(f"{p}.width_noise"),
+            law=c.pct(f"{p}.width_law"),
+            form=c.pct(f"{p}.width_form"),
+        )
+    ]
 
 
 def _backtest(c: Ctx) -> str:

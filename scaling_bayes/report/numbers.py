@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..core.constants import ESS_BULK_MIN, EXTRAPOLATION_WARN_RATIO, MAX_DIVERGENCES, R_HAT_MAX
 from ..core.exceptions import ScalingBayesError
-from ..decision import DO_NOTHING
+from ..decision import DO_NOTHING, INTERVAL_PART_COLUMNS
 from ..decision.metrics import PARETO_K_MAX
 from .assumptions import input_facts, prior_facts
 from .track_record import study_kind, track_record
@@ -235,6 +235,10 @@ def _scales(book: NumberBook, evidence) -> None:
             "ratio",
             _lad(i, "extrapolation_ratio"),
         )
+        # the split of the 90% interval, stated only where the forecasts are (a converged fit)
+        for col in INTERVAL_PART_COLUMNS if evidence.risks is not None else ():
+            if np.isfinite(row.get(col, np.nan)):
+                book.add(f"{k}.{col}", row[col], "fraction of the median", _lad(i, col))
     axis = "compute" if model.x in (None, "compute") else model.x
     book.add(
         "extrapolation.max_ratio",
