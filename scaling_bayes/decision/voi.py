@@ -225,12 +225,8 @@ def evsi_pilot(
     Examples
     --------
     >>> import numpy as np, scaling_bayes as sb
-    >>> from scaling_bayes.testing import fit_from_draws
-    >>> data = sb.ScalingData.from_frame(sb.load_example())
-    >>> law = dict(E=1.817, A=482.0, alpha=0.348, B=2085.0, beta=0.366, sigma=0.01)
-    >>> rng = np.random.default_rng(0)
-    >>> draws = {k: v * np.exp(0.03 * rng.standard_normal((4, 250))) for k, v in law.items()}
-    >>> model = fit_from_draws(sb.ScalingLawModel(progressbar=False), data, draws)  # or .fit(data)
+    >>> from scaling_bayes.testing import example_model
+    >>> model = example_model()  # a hand-made posterior; yours: ScalingLawModel().fit(data)
     >>> from scaling_bayes.decision import Investment, LinearValue, evsi_pilot
     >>> value = LinearValue(baseline_loss=2.6, usd_per_loss_unit=2e5)
     >>> plans = [Investment(params=n, tokens=20 * n, value=value) for n in (1e9, 3e9)]

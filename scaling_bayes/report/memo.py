@@ -115,12 +115,8 @@ class RiskMemo:
     --------
     >>> import numpy as np, scaling_bayes as sb
     >>> from scaling_bayes import RiskMemo
-    >>> from scaling_bayes.testing import fit_from_draws
-    >>> data = sb.ScalingData.from_frame(sb.load_example())
-    >>> law = dict(E=1.817, A=482.0, alpha=0.348, B=2085.0, beta=0.366, sigma=0.01)
-    >>> rng = np.random.default_rng(0)
-    >>> draws = {k: v * np.exp(0.02 * rng.standard_normal((4, 250))) for k, v in law.items()}
-    >>> model = fit_from_draws(sb.ScalingLawModel(progressbar=False), data, draws)  # or .fit
+    >>> from scaling_bayes.testing import example_model
+    >>> model = example_model(spread=0.02)  # a hand-made posterior; yours: .fit(data)
     >>> value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=1.5e6)
     >>> plans = [sb.Investment(params=n, tokens=20 * n, value=value) for n in (1e9, 3e9)]
     >>> ladder = sb.compare_scales(model, plans, threshold=0.2, random_seed=0)
