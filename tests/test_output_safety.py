@@ -330,8 +330,11 @@ def test_manifest_detects_an_edited_file(tmp_path):
 # ---------------------------------------------------------------------- interrupts
 CHILD = textwrap.dedent(
     """
-    import os, sys, time
+    import os, signal, sys, time
     from pathlib import Path
+    # A test runner started as a background job of a non-interactive shell ignores SIGINT, and
+    # children inherit that: restore Python's own handler so the SIGINT below reaches the CLI.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, {tests!r})
     point, config, out, flag = sys.argv[1:5]
     import warnings
