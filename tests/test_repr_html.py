@@ -138,6 +138,9 @@ def test_forecast_shows_its_summary_and_verdict(fitted_chinchilla):
     assert f"{summary['upper'].iloc[0]:.4g}" in text
     assert "90% central" in text
     assert "NOT CONVERGED" not in text
+    # the method's track record and the interval's split (noise, law, form) are shown
+    assert "53% of 90% intervals held on 6 public studies" in text  # 46 of 87 held-out runs
+    assert f"{summary['width_noise'].iloc[0]:.4g}" in text
 
 
 def test_unconverged_forecast_is_flagged_without_warning():

@@ -257,6 +257,10 @@ def forecast_html(forecast: Forecast) -> str:
     table = forecast.summary()
     interval = table.attrs["interval_prob"]
     facts.append(("interval", f"{interval:.0%} {table.attrs['interval']}"))
+    record = forecast.track_record
+    if record is not None:
+        held = f"{record.share:.0%} of 90% intervals held on {record.n_studies} public studies"
+        facts.append(("track record", held))
     return card_html(
         f"Forecast ({forecast.law})",
         converged=forecast.converged,
