@@ -219,3 +219,21 @@ def test_ladder_table_carries_each_plans_interval_split(example_data):
     assert mean["interval_width"].isna().all()
     arrays = np.random.default_rng(0).normal(2.2, 0.05, size=(1000, 3))
     assert sb.compare_scales(arrays, _plans(), random_seed=0).table["width_law"].isna().all()
+
+
+def test_mixture_track_record_restates_the_committed_evidence_benchmark():
+    """The constants a forecast cites are the pooled numbers of the committed benchmark run
+    (benchmarks/figures, written by bench_evidence.py): each study weighted once."""
+    from pathlib import Path
+
+    figures = Path(__file__).resolve().parents[1] / "benchmarks" / "figures"
+    for kind, name in (
+        ("form_mixture", "evidence_studies.csv"),
+        ("form_mixture_pilot", "evidence_pilot_studies.csv"),
+    ):
+        studies = pd.read_csv(figures / name)
+        mixture = studies[studies["method"] == "mixture"]
+        record = TRACK_RECORD[kind]
+        assert record.n_studies == len(mixture)
+        assert record.held_out == mixture["runs"].sum()
+        assert record.share == pytest.approx(mixture["cov90"].mean(), abs=5e-4)
