@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 #: Real public measurements live beside the project, never inside it (see ../shared/data/README.md).
@@ -43,3 +44,15 @@ def hand_built_draws(spread: float = 0.02, chains: int = 4, draws: int = 500, se
     rng = np.random.default_rng(seed)
     values = {**TRUE_LAW, "sigma": 0.01, **law}
     return {k: v * np.exp(spread * rng.standard_normal((chains, draws))) for k, v in values.items()}
+
+
+def two_axis_runs(n: int = 30, noise: float = 0.005, seed: int = 0) -> pd.DataFrame:
+    """``n`` runs of a Chinchilla-like law on params and tokens (three tokens-per-parameter
+    ratios), with log-normal noise: the runs the form-mixture tests fit."""
+    rng = np.random.default_rng(seed)
+    params = np.geomspace(1e7, 1e9, n)
+    tokens = params * rng.choice([5.0, 20.0, 80.0], size=n)
+    loss = 1.8 + 400 * params**-0.34 + 2000 * tokens**-0.37
+    return pd.DataFrame(
+        {"params": params, "tokens": tokens, "loss": loss * np.exp(noise * rng.standard_normal(n))}
+    )

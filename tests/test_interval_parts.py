@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import hand_built_draws
+from helpers import hand_built_draws, two_axis_runs
 from scipy import stats
 
 import scaling_bayes as sb
@@ -23,16 +23,6 @@ from scaling_bayes.core.mixture import (
 )
 from scaling_bayes.core.track_record import TRACK_RECORD, track_record
 from scaling_bayes.testing import fit_from_draws
-
-
-def _runs(n: int, seed: int = 0, noise: float = 0.005) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    params = np.geomspace(1e7, 1e9, n)
-    tokens = params * rng.choice([5.0, 20.0, 80.0], size=n)
-    loss = 1.8 + 400 * params**-0.34 + 2000 * tokens**-0.37
-    return pd.DataFrame(
-        {"params": params, "tokens": tokens, "loss": loss * np.exp(noise * rng.standard_normal(n))}
-    )
 
 
 # ------------------------------------------------------------------ the split of an interval
@@ -114,13 +104,13 @@ def test_hand_made_forecast_has_no_split_and_no_record():
 
 
 def test_mixture_forecast_carries_its_split_and_the_mixture_record():
-    mix = FormMixture(draws=4000).fit(ScalingData.from_frame(_runs(30)))
+    mix = FormMixture(draws=4000).fit(ScalingData.from_frame(two_axis_runs(30)))
     fc = mix.predict(params=[1e9, 1e11], tokens=[2e10, 2e12], random_seed=0)
     parts = fc.interval_parts
     assert (parts[["noise", "law", "form"]] >= 0).all().all()
     assert parts["form"][1] > parts["form"][0]  # the forms disagree more far out
     assert fc.summary().attrs["track_record"]["kind"] == "form_mixture"
-    pilot = FormMixture(draws=400).fit(ScalingData.from_frame(_runs(PILOT_MAX_RUNS)))
+    pilot = FormMixture(draws=400).fit(ScalingData.from_frame(two_axis_runs(PILOT_MAX_RUNS)))
     record = pilot.predict(params=[3e9], tokens=[6e10], random_seed=0).track_record
     assert record == track_record("form_mixture_pilot")
 
@@ -178,11 +168,11 @@ def test_fit_form_prior_pulls_the_exponent_and_names_a_wrong_coordinate():
 
 
 def test_pilots_borrow_the_preset_exponent_prior_and_larger_fits_do_not():
-    small = FormMixture(draws=100).fit(ScalingData.from_frame(_runs(5)))
+    small = FormMixture(draws=100).fit(ScalingData.from_frame(two_axis_runs(5)))
     assert small.prior_ == MIXTURE_PRESET["pilot"]["exponent_prior"]
-    large = FormMixture(draws=100).fit(ScalingData.from_frame(_runs(PILOT_MAX_RUNS + 1)))
+    large = FormMixture(draws=100).fit(ScalingData.from_frame(two_axis_runs(PILOT_MAX_RUNS + 1)))
     assert large.prior_ == {}
-    weak = FormMixture(draws=100, prior=None).fit(ScalingData.from_frame(_runs(5)))
+    weak = FormMixture(draws=100, prior=None).fit(ScalingData.from_frame(two_axis_runs(5)))
     assert weak.prior_ == {}
     assert not np.allclose(small.fits_["chinchilla"].theta, weak.fits_["chinchilla"].theta)
     with pytest.raises(ConfigError, match="prior must"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import two_axis_runs
 
 from scaling_bayes.core.data import ScalingData
 from scaling_bayes.core.discrepancy import Discrepancy
@@ -22,19 +23,9 @@ from scaling_bayes.core.mixture import (
 )
 
 
-def _runs(n: int = 30, noise: float = 0.005, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    params = np.geomspace(1e7, 1e9, n)
-    tokens = params * rng.choice([5.0, 20.0, 80.0], size=n)
-    loss = 1.8 + 400 * params**-0.34 + 2000 * tokens**-0.37
-    return pd.DataFrame(
-        {"params": params, "tokens": tokens, "loss": loss * np.exp(noise * rng.standard_normal(n))}
-    )
-
-
 @pytest.fixture(scope="module")
 def fitted() -> FormMixture:
-    data = ScalingData.from_frame(_runs())
+    data = ScalingData.from_frame(two_axis_runs())
     weights = {"chinchilla": 0.2, "alpha_eq_beta": 0.5, "farseer": 0.1, "kaplan_floor": 0.2}
     return FormMixture(weights=weights, discrepancy=None, draws=20000).fit(data)
 
@@ -118,7 +109,7 @@ def test_summary_lists_every_form_with_its_weight(fitted):
 
 
 def test_interval_parts_add_up_and_form_part_grows_with_extrapolation():
-    data = ScalingData.from_frame(_runs())
+    data = ScalingData.from_frame(two_axis_runs())
     disc = Discrepancy(np.array([0.01]), np.array([1.0]))
     mix = FormMixture(
         weights={"chinchilla": 1.0}, forms=("chinchilla",), discrepancy=disc, draws=20000
@@ -131,7 +122,7 @@ def test_interval_parts_add_up_and_form_part_grows_with_extrapolation():
 
 
 def test_too_few_runs_skip_forms_that_the_runs_cannot_determine():
-    data = ScalingData.from_frame(_runs(n=6))
+    data = ScalingData.from_frame(two_axis_runs(n=6))
     mix = FormMixture(weights="preset", discrepancy=None, draws=100).fit(data)
     assert set(mix.fits_) == {
         n for n in FORMS if FORMS[n].axes == ("params", "tokens") and eligible(n, 6)
@@ -150,8 +141,8 @@ def test_preset_weights_are_probabilities(preset):
 
 
 def test_pilots_use_the_pilot_preset():
-    small = FormMixture(draws=100).fit(ScalingData.from_frame(_runs(n=PILOT_MAX_RUNS)))
-    large = FormMixture(draws=100).fit(ScalingData.from_frame(_runs(n=PILOT_MAX_RUNS + 1)))
+    small = FormMixture(draws=100).fit(ScalingData.from_frame(two_axis_runs(n=PILOT_MAX_RUNS)))
+    large = FormMixture(draws=100).fit(ScalingData.from_frame(two_axis_runs(n=PILOT_MAX_RUNS + 1)))
     pilot_tau = np.asarray(MIXTURE_PRESET["pilot"]["tau_prob"])
     assert np.allclose(small.discrepancy_.tau_prob, pilot_tau / pilot_tau.sum())
     full_tau = np.asarray(MIXTURE_PRESET["tau_prob"])
@@ -159,7 +150,7 @@ def test_pilots_use_the_pilot_preset():
 
 
 def test_default_mixture_uses_the_preset_and_widens_far_forecasts():
-    mix = FormMixture(draws=4000).fit(ScalingData.from_frame(_runs()))
+    mix = FormMixture(draws=4000).fit(ScalingData.from_frame(two_axis_runs()))
     assert mix.discrepancy_.mean_tau > 0
     table = MIXTURE_PRESET["weights"]["two_axis"]
     total = sum(table[n] for n in mix.fits_)
@@ -216,7 +207,7 @@ def test_predict_before_fit_and_wrong_axes():
     mix = FormMixture(discrepancy=None)
     with pytest.raises(NotFittedError, match="call fit"):
         mix.predict(params=[1e9], tokens=[2e10])
-    mix.fit(ScalingData.from_frame(_runs()))
+    mix.fit(ScalingData.from_frame(two_axis_runs()))
     with pytest.raises(DataError, match="params, tokens"):
         mix.predict(compute=[1e21])
     with pytest.raises(DataError, match="positive"):
