@@ -31,6 +31,7 @@ from .checks.comparison import (
     compare_laws,
     law_comparison_plot_data,
 )
+from .checks.forms import FormCheck, form_check
 from .checks.prior_checks import (
     PriorSensitivity,
     prior_predictive,
@@ -119,6 +120,7 @@ __all__ = [
     "EVPIResult",
     "ExtrapolationWarning",
     "Forecast",
+    "FormCheck",
     "FormMixture",
     "InputWarning",
     "Investment",
@@ -156,6 +158,7 @@ __all__ = [
     "evpi",
     "evsi_pilot",
     "forecast_plot_data",
+    "form_check",
     "law_comparison_plot_data",
     "likelihood_words",
     "load_example",

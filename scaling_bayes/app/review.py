@@ -114,6 +114,7 @@ def _write_review(
     config, inputs, out: Path, progressbar: bool, extra: tuple[str, ...], titles: dict
 ):
     """Fit, compute and write every file of the review into ``out`` (the staging folder)."""
+    from ..checks.forms import form_check
     from ..checks.prior_checks import prior_sensitivity
     from ..decision import compare_scales, evsi_pilot
     from ..report import RiskMemo
@@ -145,6 +146,8 @@ def _write_review(
         scales = _plan_scales(model, plans)
         alternative = "literature" if model.priors in (None, "weak") else "weak"
         sensitivity = prior_sensitivity(model, alternative, random_seed=seed, **scales)
+        # what the plans' intervals would be if they allowed for the law's form being wrong
+        forms = form_check(model, random_seed=seed, **_ladder_scales(model, ladder))
         language = config.memo.get("language", "en")
         for lang in (language, *[x for x in extra if x != language]):
             memo = RiskMemo(
@@ -155,6 +158,7 @@ def _write_review(
                 language=lang,
                 pilot=pilot,
                 prior_sensitivity=sensitivity,
+                form_check=forms,
                 threshold=config.threshold,
                 data_path=config.data_path,
                 numbers_files=("numbers.json", "numbers.csv"),
@@ -210,6 +214,13 @@ def kpi_on_forecast_scale(kpi_target: float | None, data: ScalingData) -> float 
     import numpy as np
 
     return float(np.asarray(metric.to_loss(np.array([kpi_target], dtype=float)))[0])
+
+
+def _ladder_scales(model, ladder) -> dict:
+    """The plans' scales in the ladder's order, as ``form_check`` takes them (a compute-optimal
+    plan at the median allocation the ladder reports)."""
+    axes = ("params", "tokens") if model.law == "chinchilla" else (model.x,)
+    return {axis: ladder.table[axis].to_numpy(float) for axis in axes}
 
 
 def _plan_scales(model, plans) -> dict:

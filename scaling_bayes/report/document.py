@@ -852,7 +852,7 @@ def _interval_parts(c: Ctx) -> list[str]:
         return []
     k = max(plans, key=lambda j: c.v(f"plans.{j}.extrapolation_ratio"))
     p = f"plans.{k}"
-    return [
+    paras = [
         c.m(
             "forecast.parts" if c.v(f"{p}.width_form") > 0 else "forecast.parts_no_form",
             plan=c.plan(k),
@@ -862,6 +862,24 @@ def _interval_parts(c: Ctx) -> list[str]:
             form=c.pct(f"{p}.width_form"),
         )
     ]
+    if c.has(f"{p}.mixture_median"):
+        median, low, high = _forecast_keys(c, k)
+        mixed = [_mval(c, f"{p}.mixture_{q}") for q in ("median", "lower", "upper")]
+        paras.append(
+            c.m(
+                "forecast.form_check",
+                metric=_metric_unit(c),
+                n_forms=c.integer("form_check.n_forms"),
+                share=c.pct("form_check.share"),
+                n_studies=c.integer("form_check.n_studies"),
+                plan=c.plan(k),
+                mixture=mixed[0] + c.interval(mixed[1], mixed[2]),
+                mixture_width=c.pct(f"{p}.mixture_width"),
+                single=_mval(c, median) + c.interval(_mval(c, low), _mval(c, high)),
+                width=c.pct(f"{p}.interval_width"),
+            )
+        )
+    return paras
 
 
 def _backtest(c: Ctx) -> str:

@@ -37,6 +37,7 @@ from ..decision.results import TornadoResult
 
 if TYPE_CHECKING:
     from ..checks.backtest import Backtest
+    from ..checks.forms import FormCheck
     from ..checks.prior_checks import PriorSensitivity
     from ..core.model import ScalingLawModel
     from ..decision import PilotValue
@@ -79,6 +80,7 @@ class Evidence:
     prior_sensitivity: PriorSensitivity | None
     backtest: Backtest | None
     converged: bool
+    form_check: FormCheck | None = None
 
     @property
     def plans(self) -> list:
@@ -93,6 +95,7 @@ def gather(
     pilot: PilotValue | None = None,
     prior_sensitivity: PriorSensitivity | None = None,
     backtest: Backtest | None = None,
+    form_check: FormCheck | None = None,
     tornado_result: TornadoResult | None = None,
     curve: AcceptabilityCurve | None = None,
 ) -> Evidence:
@@ -103,7 +106,7 @@ def gather(
     model : ScalingLawModel
         Fitted.
     result : ScaleLadder or RiskResult
-    pilot, prior_sensitivity, backtest : optional
+    pilot, prior_sensitivity, backtest, form_check : optional
         Passed through (already validated by the memo).
     tornado_result : TornadoResult, optional
         Tornado of the lead plan (checked by the memo); computed here when not given.
@@ -153,6 +156,7 @@ def gather(
         prior_sensitivity=prior_sensitivity,
         backtest=backtest,
         converged=converged,
+        form_check=form_check,
     )
 
 

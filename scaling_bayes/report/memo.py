@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..checks.backtest import Backtest
+    from ..checks.forms import FormCheck
     from ..checks.prior_checks import PriorSensitivity
     from ..core.model import ScalingLawModel
 
@@ -77,6 +78,10 @@ class RiskMemo:
     prior_sensitivity : PriorSensitivity, optional
         From ``prior_sensitivity(model, ...)``.
     backtest : Backtest, optional
+    form_check : FormCheck, optional
+        ``form_check(model, ...)`` at the plans' scales, in the ladder's order: the forecast
+        section then sets the farthest plan's interval beside that of a mixture of plausible
+        forms (what the interval would be if it allowed for the law's form being wrong).
     tornado : TornadoResult, optional
         ``tornado(ladder.risk(lead))`` of the plan with the highest expected net benefit, as
         computed by the caller (preferred: the memo then only reads results). When omitted the
@@ -139,6 +144,7 @@ class RiskMemo:
         pilot: PilotValue | None = None,
         prior_sensitivity: PriorSensitivity | None = None,
         backtest: Backtest | None = None,
+        form_check: FormCheck | None = None,
         tornado: TornadoResult | None = None,
         acceptability: AcceptabilityCurve | None = None,
         threshold: float | None = None,
@@ -158,6 +164,7 @@ class RiskMemo:
         self.pilot = _check_pilot(pilot, plans)
         self.prior_sensitivity = _check_prior_sensitivity(prior_sensitivity, model)
         self.backtest = _check_backtest(backtest)
+        self.form_check = _check_form_check(form_check, self.result)
         self.tornado = _check_tornado(tornado, self.result)
         self.acceptability = _check_acceptability(acceptability, plans)
         self.threshold = _check_threshold(threshold, self.result)
@@ -176,6 +183,7 @@ class RiskMemo:
                 pilot=self.pilot,
                 prior_sensitivity=self.prior_sensitivity,
                 backtest=self.backtest,
+                form_check=self.form_check,
                 tornado_result=self.tornado,
                 curve=self.acceptability,
             )
@@ -452,6 +460,31 @@ def _check_prior_sensitivity(ps, model):
             "prior_sensitivity(model, ...) with the memo's model"
         )
     return ps
+
+
+def _check_form_check(check, result):
+    if check is None:
+        return None
+    from ..checks.forms import FormCheck
+
+    _expect(check, FormCheck, "form_check must be a FormCheck (form_check(model, ...))")
+    if isinstance(result, ScaleLadder):
+        mine = {a: result.table[a].to_numpy(float) for a in ("params", "tokens")}
+    else:
+        plan = result.plan
+        mine = {a: np.array([getattr(plan, a) or np.nan], float) for a in ("params", "tokens")}
+    theirs = check.table
+    same = len(theirs) == len(mine["params"])
+    for axis in ("params", "tokens"):
+        if same and axis in theirs and theirs[axis].notna().all():
+            same = bool(np.allclose(theirs[axis].to_numpy(float), mine[axis], rtol=1e-9))
+    if not same:
+        raise DataError(
+            "form_check was computed at other scales than the memo's plans; call "
+            "form_check(model, params=ladder.table['params'], tokens=ladder.table['tokens']) "
+            "(or the law's axis) in the ladder's order"
+        )
+    return check
 
 
 def _check_backtest(bt):

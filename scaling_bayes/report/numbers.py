@@ -157,6 +157,8 @@ def collect(
     _pilot(book, evidence)
     _prior_sensitivity(book, evidence)
     _backtest(book, evidence)
+    if evidence.converged:
+        _form_check(book, evidence)
     _track_record(book, evidence)
     _assumptions(book, evidence, sources)
     _diagnostics(book, evidence)
@@ -606,6 +608,32 @@ def _metric_draws(evidence, i: int):
     loss = np.asarray(evidence.ladder.draws[i].loss, dtype=float)
     metric = getattr(evidence.model.data_, "metric", None)
     return loss if metric is None else np.asarray(metric.from_loss(loss), dtype=float)
+
+
+def _form_check(book: NumberBook, evidence) -> None:
+    """The form mixture's forecast of each plan beside the model's (``FormCheck.table``)."""
+    check = evidence.form_check
+    if check is None:
+        return
+    unit = book.get("metric.unit") or evidence.model.loss_unit
+    for i, row in check.table.reset_index(drop=True).iterrows():
+        k = f"plans.{i + 1}"
+        src = f"FormCheck.table.iloc[{i}]"
+        for col in ("median", "lower", "upper"):
+            book.add(f"{k}.mixture_{col}", row[f"mixture_{col}"], unit, f"{src}['mixture_{col}']")
+        book.add(
+            f"{k}.mixture_width",
+            row["mixture_width"],
+            "fraction of the median",
+            f"{src}['mixture_width']",
+        )
+    book.add("form_check.n_forms", len(check.forms), "count", "len(FormCheck.forms)")
+    book.add("form_check.forms", ", ".join(check.forms), "text", "FormCheck.forms")
+    record = check.track_record
+    if record is not None:
+        src = f"FormCheck.track_record ({record.source})"
+        book.add("form_check.share", record.share, "fraction", src)
+        book.add("form_check.n_studies", record.n_studies, "count", src)
 
 
 def _targets(book: NumberBook, evidence) -> None:

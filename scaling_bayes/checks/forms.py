@@ -1,0 +1,152 @@
+"""Form check: a single-law model's forecast beside a mixture of plausible forms.
+
+A :class:`~scaling_bayes.core.model.ScalingLawModel` forecasts with one functional form; its
+intervals are silent about that form being wrong, which is the larger risk far from the data
+(``benchmarks/EVIDENCE_RESULTS.md``: 90% intervals held 53% of the time on language-model
+ladders, 95% for the mixture). :func:`form_check` fits a
+:class:`~scaling_bayes.core.mixture.FormMixture` to the same runs, with the weights and
+discrepancy learned across public studies, and sets its forecasts beside the model's at the
+same scales, so a reader sees how much wider an honest interval about the form would be.
+
+Examples
+--------
+>>> from scaling_bayes.testing import example_model
+>>> check = form_check(example_model(), params=[3e9], tokens=[6e10], random_seed=0)
+>>> bool(check.table.loc[0, "mixture_width"] > 0), check.forms[0]
+(True, 'chinchilla')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.constants import INTERVAL_PROB
+from ..core.exceptions import DataError
+from ..core.mixture import FormMixture
+from ..core.track_record import TrackRecord
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from ..core.model import ScalingLawModel
+
+__all__ = ["FormCheck", "form_check"]
+
+_SCALE_COLUMNS = ("params", "tokens", "compute", "extrapolation_ratio")
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    """A model's forecasts beside a form mixture's at the same scales.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per scale: ``params``, ``tokens``, ``compute``, ``extrapolation_ratio``; the
+        model's ``median``, ``lower``, ``upper`` and ``width`` (of the central
+        :data:`~scaling_bayes.core.constants.INTERVAL_PROB` interval, relative to the median);
+        the same for the mixture as ``mixture_median``, ``mixture_lower``,
+        ``mixture_upper``, ``mixture_width``; ``width_ratio`` (mixture over model) and
+        ``converged`` (the model's verdict). Values in the metric's own scale.
+    forms : tuple of str
+        The forms the mixture fitted (those the runs can determine).
+    weights : dict
+        Each form's weight (learned across public studies, never on these runs).
+    track_record : TrackRecord or None
+        How often the mixture's 90% intervals held on public studies.
+    interval_prob : float
+    converged : bool
+        The model's convergence verdict (the mixture is a deterministic fit).
+    """
+
+    table: pd.DataFrame
+    forms: tuple[str, ...]
+    weights: dict
+    track_record: TrackRecord | None
+    interval_prob: float
+    converged: bool
+
+    def plot_data(self) -> pd.DataFrame:
+        """The numbers a chart of the two intervals would draw: :attr:`table` itself."""
+        return self.table.copy()
+
+
+def form_check(
+    model: ScalingLawModel,
+    *,
+    random_seed: int | None = None,
+    draws: int = 4000,
+    **scales: ArrayLike,
+) -> FormCheck:
+    """Set a fitted model's forecasts beside a mixture of plausible forms fitted to its runs.
+
+    Parameters
+    ----------
+    model : ScalingLawModel
+        Fitted. A Chinchilla law is checked against the forms on parameters and tokens
+        (give ``params=`` and ``tokens=``); a law on one axis against the one-axis forms on
+        that axis (give that axis).
+    random_seed : int, optional
+        Seed of both forecasts' draws.
+    draws : int
+        Predictive draws of the mixture.
+    **scales
+        Where to forecast, as ``model.predict`` takes them.
+
+    Returns
+    -------
+    FormCheck
+
+    Raises
+    ------
+    DataError
+        An unfitted model, or scales the mixture cannot take (compute alone for a Chinchilla
+        law: give params and tokens).
+    """
+    if not hasattr(model, "idata_") or not hasattr(model, "data_"):
+        raise DataError("form_check needs a fitted ScalingLawModel (call fit first)")
+    two_axis = model.law == "chinchilla"
+    wanted = {"params", "tokens"} if two_axis else {str(model.x)}
+    if set(scales) != wanted:
+        takes = ", ".join(f"{a}=" for a in sorted(wanted))
+        raise DataError(
+            f"form_check of a '{model.law}' law takes {takes}; got "
+            f"{', '.join(sorted(scales)) or 'no scales'} (compute-optimal plans: give the "
+            "params and tokens they are allocated)"
+        )
+    given: dict[str, Any] = dict(scales)
+    single = model.predict(**given, random_seed=random_seed)
+    mixture = FormMixture(
+        x=None if two_axis else model.x, draws=draws, loss_unit=model.loss_unit
+    ).fit(model.data_)
+    mixed = mixture.predict(**given, random_seed=random_seed)
+    metric = model.data_.metric
+    table = single.scales[[c for c in _SCALE_COLUMNS if c in single.scales]].copy()
+    for prefix, forecast in (("", single), ("mixture_", mixed)):
+        summary = _central(metric.from_loss(forecast.flat_draws()), INTERVAL_PROB)
+        for column, values in summary.items():
+            table[prefix + column] = values
+    table["width_ratio"] = table["mixture_width"] / table["width"]
+    table["converged"] = bool(single.converged)
+    return FormCheck(
+        table=table,
+        forms=tuple(mixture.fits_),
+        weights=dict(mixture.weights_),
+        track_record=mixed.track_record,
+        interval_prob=INTERVAL_PROB,
+        converged=bool(single.converged),
+    )
+
+
+def _central(draws: np.ndarray, prob: float) -> dict[str, Any]:
+    lower, median, upper = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
+    return {
+        "median": median,
+        "lower": lower,
+        "upper": upper,
+        "width": (upper - lower) / np.abs(median),
+    }
