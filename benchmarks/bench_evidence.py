@@ -797,27 +797,21 @@ def main() -> None:
     if args.simulated:
         sim = simulated(args.simulated, args.seed, choices, args.draws, args.today_draws)
         sim.to_csv(args.out / "evidence_simulated.csv", index=False)
-        table = (
-            sim.groupby(["method", "law"])
-            .agg(
-                n=("in90", "size"),
-                cov50=("in50", "mean"),
-                cov90=("in90", "mean"),
-                width90=("width90", "median"),
+
+        def coverage(by):
+            return (
+                sim.groupby(by)
+                .agg(
+                    n=("in90", "size"),
+                    cov50=("in50", "mean"),
+                    cov90=("in90", "mean"),
+                    width90=("width90", "median"),
+                )
+                .reset_index()
             )
-            .reset_index()
-        )
-        allrows = (
-            sim.groupby("method")
-            .agg(
-                n=("in90", "size"),
-                cov50=("in50", "mean"),
-                cov90=("in90", "mean"),
-                width90=("width90", "median"),
-            )
-            .reset_index()
-            .assign(law="all")
-        )
+
+        table = coverage(["method", "law"])
+        allrows = coverage("method").assign(law="all")
         print("\n## Simulated laws (bench_calibration design), mixture with the preset\n")
         print(markdown(pd.concat([allrows, table], ignore_index=True), ".3f"))
         w = sim.pivot_table(index=["dataset", "factor"], columns="method", values="width90")

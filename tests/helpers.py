@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 #: Real public measurements live beside the project, never inside it (see ../shared/data/README.md).
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -56,3 +57,47 @@ def two_axis_runs(n: int = 30, noise: float = 0.005, seed: int = 0) -> pd.DataFr
     return pd.DataFrame(
         {"params": params, "tokens": tokens, "loss": loss * np.exp(noise * rng.standard_normal(n))}
     )
+
+
+def potential_and_expected(fn, point, names, priors, *extra) -> tuple[float, float, list]:
+    """What a reparameterised law adds to the log density at ``point``, and what it should add.
+
+    ``fn(*point, *extra)`` returns the natural parameters ``names`` and then the potential. The
+    expected value is the log prior of the natural parameters (Beta or log-normal, as
+    ``priors`` says) plus log |det d natural / d latent|, by central finite differences.
+    Returns ``(potential, expected, natural)``.
+    """
+    *natural, potential = fn(*point, *extra)
+    jac = np.empty((len(names), len(point)))
+    h = 1e-6
+    for j in range(len(point)):
+        up, down = point.copy(), point.copy()
+        up[j] += h
+        down[j] -= h
+        jac[:, j] = (np.array(fn(*up, *extra)[:-1]) - np.array(fn(*down, *extra)[:-1])) / (2 * h)
+    expected = float(np.log(abs(np.linalg.det(jac))))
+    for name, value in zip(names, natural, strict=True):
+        p = priors[name]
+        if p.distribution == "Beta":
+            expected += stats.beta(p.parameters["alpha"], p.parameters["beta"]).logpdf(value)
+        else:
+            mu, sigma = p.parameters["mu"], p.parameters["sigma"]
+            expected += stats.lognorm(s=sigma, scale=np.exp(mu)).logpdf(value)
+    return float(potential), expected, natural
+
+
+def simulated_data(n_runs: int = 40, seed: int = 0, noise: float = 0.01):
+    """``n_runs`` runs simulated from :data:`TRUE_LAW` (log-uniform sizes, three
+    tokens-per-parameter ratios), as ScalingData with compute given."""
+    import scaling_bayes as sb
+
+    rng = np.random.default_rng(seed)
+    params = np.exp(rng.uniform(np.log(1e7), np.log(1e10), n_runs))
+    ratio = rng.choice([5.0, 20.0, 80.0], n_runs)
+    runs = sb.simulate_runs(
+        pd.DataFrame({"params": params, "tokens": params * ratio}),
+        law=TRUE_LAW,
+        noise=noise,
+        random_seed=seed,
+    )
+    return sb.ScalingData.from_frame(runs.drop(columns="loss_true"), compute="compute")

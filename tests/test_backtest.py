@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
-from helpers import TRUE_LAW
+from helpers import TRUE_LAW, simulated_data
 
 import scaling_bayes as sb
 from scaling_bayes.checks.backtest import _score, split_runs
 from scaling_bayes.testing import fit_from_draws
-
-
-def simulated(n_runs=40, seed=0, noise=0.01):
-    rng = np.random.default_rng(seed)
-    params = np.exp(rng.uniform(np.log(1e7), np.log(1e10), n_runs))
-    ratio = rng.choice([5.0, 20.0, 80.0], n_runs)
-    runs = sb.simulate_runs(
-        pd.DataFrame({"params": params, "tokens": params * ratio}),
-        law=TRUE_LAW,
-        noise=noise,
-        random_seed=seed,
-    )
-    return sb.ScalingData.from_frame(runs.drop(columns="loss_true"), compute="compute")
 
 
 def cutoff_at(data, k):
@@ -31,7 +17,7 @@ def cutoff_at(data, k):
 
 
 def test_split_keeps_runs_below_the_cutoff():
-    data = simulated()
+    data = simulated_data()
     train, test = split_runs(data, "params", 1e9, 5)
     assert (train.frame["params"] <= 1e9).all()
     assert (test["params"] > 1e9).all()
@@ -40,19 +26,19 @@ def test_split_keeps_runs_below_the_cutoff():
 
 @pytest.mark.parametrize(("k", "counts"), [(4, "4 training and 36"), (36, "36 training and 4")])
 def test_cutoff_leaving_too_few_runs_on_a_side_names_the_counts(k, counts):
-    data = simulated()
+    data = simulated_data()
     with pytest.raises(sb.DataError, match=rf"leaves {counts} held-out runs.*at least 5"):
         split_runs(data, "params", cutoff_at(data, k), 5)
 
 
 def test_unknown_holdout_axis():
     with pytest.raises(sb.ConfigError, match="holdout must be one of"):
-        split_runs(simulated(), "flops", 1e20, 5)
+        split_runs(simulated_data(), "flops", 1e20, 5)
 
 
 def test_backtest_rejects_bad_cutoff_before_fitting():
     with pytest.raises(sb.DataError, match="cutoff must be a positive number"):
-        sb.backtest(simulated(), "chinchilla", holdout="params", cutoff=-1)
+        sb.backtest(simulated_data(), "chinchilla", holdout="params", cutoff=-1)
 
 
 def _truth_model(train):
@@ -74,7 +60,7 @@ def test_scores_of_a_calibrated_forecast_have_nominal_coverage():
     """
     from scipy import stats
 
-    data = simulated(n_runs=440, seed=3)  # 410 held out
+    data = simulated_data(n_runs=440, seed=3)  # 410 held out
     cutoff = cutoff_at(data, 30)
     train, test = split_runs(data, "params", cutoff, 5)
     model = _truth_model(train)
@@ -97,7 +83,7 @@ def test_scores_of_a_calibrated_forecast_have_nominal_coverage():
 
 def test_overconfident_forecast_is_caught():
     """Shrinking the noise tenfold makes intervals too narrow; coverage falls far below nominal."""
-    data = simulated(n_runs=240, seed=4)
+    data = simulated_data(n_runs=240, seed=4)
     cutoff = cutoff_at(data, 30)
     train, test = split_runs(data, "params", cutoff, 5)
     rng = np.random.default_rng(1)
@@ -111,7 +97,7 @@ def test_overconfident_forecast_is_caught():
 
 
 def test_calibration_plot_draws_its_data():
-    data = simulated(n_runs=120, seed=5)
+    data = simulated_data(n_runs=120, seed=5)
     cutoff = cutoff_at(data, 30)
     train, test = split_runs(data, "params", cutoff, 5)
     result = _score(_truth_model(train), train, test, "params", cutoff, 0.9, random_seed=0)
@@ -125,7 +111,7 @@ def test_calibration_plot_draws_its_data():
 
 
 def test_unconverged_backtest_warns():
-    data = simulated(n_runs=60, seed=6)
+    data = simulated_data(n_runs=60, seed=6)
     train, test = split_runs(data, "params", 1e8, 5)
     rng = np.random.default_rng(0)
     draws = {
@@ -175,7 +161,7 @@ def _hand_fitted_map_fits(unconverged_cutoffs):
 def test_rolling_backtest_says_once_which_origins_did_not_converge(monkeypatch):
     import scaling_bayes.checks.backtest as backtest_module
 
-    data = simulated(n_runs=40, seed=7)
+    data = simulated_data(n_runs=40, seed=7)
     values = np.sort(data.frame["params"])
     bad = [float(values[30]), float(values[32])]  # origins k = 31 and 33
     monkeypatch.setattr(backtest_module, "map_fits", _hand_fitted_map_fits(bad))
@@ -193,7 +179,7 @@ def test_rolling_backtest_says_once_which_origins_did_not_converge(monkeypatch):
 
 
 def test_backtest_keeps_its_state_in_fields():
-    data = simulated(n_runs=120, seed=5)
+    data = simulated_data(n_runs=120, seed=5)
     cutoff = cutoff_at(data, 30)
     train, test = split_runs(data, "params", cutoff, 5)
     result = _score(_truth_model(train), train, test, "params", cutoff, 0.8, random_seed=0)

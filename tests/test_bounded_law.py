@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import potential_and_expected
 from scipy import integrate, stats
 
 import scaling_bayes as sb
@@ -147,18 +148,23 @@ def test_model_inputs_are_on_the_logit_scale():
     assert "upper_rel" in pm_model.named_vars
 
 
-# ---------------------------------------------------------------------- one real fit
-@pytest.mark.slow
-def test_factory_curve_fits_and_forecasts_inside_bounds_below_the_last_error():
-    data = sb.ScalingData.from_frame(
+def _factory_data(**kwargs) -> sb.ScalingData:
+    """The factory's error-rate curve: labelled images on the tokens axis, a bounded metric."""
+    return sb.ScalingData.from_frame(
         pd.DataFrame({"labelled_images": IMAGES, "error_rate": ERRORS}),
         params=None,
         tokens="labelled_images",
         loss="error_rate",
         kinds={"tokens": "count"},
         metric=ERROR_RATE,
-        axis_labels={"tokens": "labelled images"},
+        **kwargs,
     )
+
+
+# ---------------------------------------------------------------------- one real fit
+@pytest.mark.slow
+def test_factory_curve_fits_and_forecasts_inside_bounds_below_the_last_error():
+    data = _factory_data(axis_labels={"tokens": "labelled images"})
     # The package defaults (4 chains x 2000 draws): about 6 s once compiled.
     model = sb.ScalingLawModel("saturating", x="tokens", progressbar=False)
     model.fit(data, random_seed=0)  # an unconverged fit would warn, and fail the test
@@ -175,14 +181,7 @@ def test_factory_curve_fits_and_forecasts_inside_bounds_below_the_last_error():
 def test_hand_built_posterior_in_published_parameters_round_trips():
     from scaling_bayes.testing import fit_from_draws
 
-    data = sb.ScalingData.from_frame(
-        pd.DataFrame({"images": IMAGES, "error_rate": ERRORS}),
-        params=None,
-        tokens="images",
-        loss="error_rate",
-        kinds={"tokens": "count"},
-        metric=ERROR_RATE,
-    )
+    data = _factory_data()
     rng = np.random.default_rng(0)
     published = {"E": 0.05, "A": 3.0, "alpha": 0.5, "ceiling": 0.9, "shape": 1.5, "sigma": 0.02}
     draws = {k: v * np.exp(0.01 * rng.standard_normal((2, 300))) for k, v in published.items()}
@@ -199,14 +198,7 @@ def test_sampling_coordinates_carry_the_prior_with_the_exact_jacobian():
     """
     import pytensor
 
-    data = sb.ScalingData.from_frame(
-        pd.DataFrame({"images": IMAGES, "error_rate": ERRORS}),
-        params=None,
-        tokens="images",
-        loss="error_rate",
-        kinds={"tokens": "count"},
-        metric=ERROR_RATE,
-    )
+    data = _factory_data()
     model = sb.ScalingLawModel("saturating", x="tokens")
     pm_model = model.build_model(data)
     latents = [v for v in pm_model.value_vars if v.name.startswith("_")]
@@ -220,25 +212,8 @@ def test_sampling_coordinates_carry_the_prior_with_the_exact_jacobian():
     for _ in range(5):
         point = rng.normal(0, 0.7, size=len(latents))
         log_shape = rng.normal(0, 0.5)  # the shape's value variable lives on the log scale
-        *natural, potential = fn(*point, log_shape)
-        jac = np.empty((len(names), len(latents)))
-        h = 1e-6
-        for j in range(len(latents)):
-            up, down = point.copy(), point.copy()
-            up[j] += h
-            down[j] -= h
-            diff = np.array(fn(*up, log_shape)[:-1]) - np.array(fn(*down, log_shape)[:-1])
-            jac[:, j] = diff / (2 * h)
-        log_det = np.log(abs(np.linalg.det(jac)))
-        log_prior = 0.0
-        for name, value in zip(names, natural, strict=True):
-            p = priors[name]
-            if p.distribution == "Beta":
-                log_prior += stats.beta(p.parameters["alpha"], p.parameters["beta"]).logpdf(value)
-            else:
-                mu, sigma = p.parameters["mu"], p.parameters["sigma"]
-                log_prior += stats.lognorm(s=sigma, scale=np.exp(mu)).logpdf(value)
-        assert potential == pytest.approx(log_prior + log_det, abs=1e-5)
+        potential, expected, natural = potential_and_expected(fn, point, names, priors, log_shape)
+        assert potential == pytest.approx(expected, abs=1e-5)
         assert 0 < natural[3] < 1  # the ceiling stays below the bound
 
 

@@ -12,7 +12,7 @@ import select
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import TRUE_LAW, hand_built_draws
+from helpers import hand_built_draws, simulated_data
 
 import scaling_bayes as sb
 import scaling_bayes.checks.comparison as comparison
@@ -34,19 +34,6 @@ def _fake_run_fit(task):
     model = sb.ScalingLawModel(**{**task.model_kwargs, "progressbar": False})
     draws = hand_built_draws(0.01)  # the same converged draws for every task
     return fit_from_draws(model, task.data, draws)
-
-
-def _simulated(n_runs=40, seed=0):
-    rng = np.random.default_rng(seed)
-    params = np.exp(rng.uniform(np.log(1e7), np.log(1e10), n_runs))
-    ratio = rng.choice([5.0, 20.0, 80.0], n_runs)
-    runs = sb.simulate_runs(
-        pd.DataFrame({"params": params, "tokens": params * ratio}),
-        law=TRUE_LAW,
-        noise=0.01,
-        random_seed=seed,
-    )
-    return sb.ScalingData.from_frame(runs.drop(columns="loss_true"), compute="compute")
 
 
 def _tasks(example_data, n=3):
@@ -191,7 +178,7 @@ def test_map_fits_refuses_a_bad_progressbar_before_any_fit(example_data, monkeyp
 
 def test_rolling_backtest_shows_its_fits_only_when_asked(monkeypatch, capsys):
     monkeypatch.setattr(parallel, "run_fit", _fake_run_fit)
-    data = _simulated()
+    data = simulated_data()
     quiet = sb.rolling_backtest(data, holdout="params", min_train_scales=32, n_jobs=1)
     assert capsys.readouterr() == ("", "")
     loud = sb.rolling_backtest(
@@ -204,7 +191,7 @@ def test_rolling_backtest_shows_its_fits_only_when_asked(monkeypatch, capsys):
 
 def test_backtest_and_compare_laws_pass_progressbar_on(example_data, monkeypatch, capsys):
     monkeypatch.setattr(parallel, "run_fit", _fake_run_fit)
-    data = _simulated(n_runs=30, seed=1)
+    data = simulated_data(n_runs=30, seed=1)
     cutoff = float(np.sort(data.frame["params"])[19])
     sb.backtest(data, holdout="params", cutoff=cutoff, progressbar=True)
     assert "backtest: fit" in capsys.readouterr().err
