@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -124,12 +124,16 @@ def form_check(
         x=None if two_axis else model.x, draws=draws, loss_unit=model.loss_unit
     ).fit(model.data_)
     mixed = mixture.predict(**given, random_seed=random_seed)
-    metric = model.data_.metric
+    # the mixture's draws are of the same modelled loss: summarise them in the model's metric
+    mixed = replace(mixed, metric=model.data_.metric)
     table = single.scales[[c for c in _SCALE_COLUMNS if c in single.scales]].copy()
     for prefix, forecast in (("", single), ("mixture_", mixed)):
-        summary = _central(metric.from_loss(forecast.flat_draws()), INTERVAL_PROB)
-        for column, values in summary.items():
-            table[prefix + column] = values
+        summary = forecast.summary(INTERVAL_PROB)
+        for column in ("median", "lower", "upper"):
+            table[prefix + column] = summary[column].to_numpy()
+        table[prefix + "width"] = (summary["upper"] - summary["lower"]).to_numpy() / np.abs(
+            summary["median"].to_numpy()
+        )
     table["width_ratio"] = table["mixture_width"] / table["width"]
     table["converged"] = bool(single.converged)
     return FormCheck(
@@ -140,13 +144,3 @@ def form_check(
         interval_prob=INTERVAL_PROB,
         converged=bool(single.converged),
     )
-
-
-def _central(draws: np.ndarray, prob: float) -> dict[str, Any]:
-    lower, median, upper = np.quantile(draws, [(1 - prob) / 2, 0.5, (1 + prob) / 2], axis=0)
-    return {
-        "median": median,
-        "lower": lower,
-        "upper": upper,
-        "width": (upper - lower) / np.abs(median),
-    }
