@@ -49,7 +49,7 @@ import re
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -252,8 +252,18 @@ def fit_today(unit: Unit, seed: int, draws: int) -> np.ndarray:
         return model.predict(**new, random_seed=seed).flat_draws()
 
 
-def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool, prior: dict | None = None) -> Stored:
-    """Every eligible form of one unit (with ``prior``'s exponent priors, if given)."""
+def fit_unit(
+    unit: Unit,
+    n_draws: int,
+    seed: int,
+    huber: bool,
+    prior: dict | None = None,
+    all_forms: bool = False,
+) -> Stored:
+    """Every eligible form of one unit (every form of its group with ``all_forms``).
+
+    ``prior``: the forms' exponent priors, if given.
+    """
     start = time.perf_counter()
     scales = {a: unit.train[a].to_numpy(float) for a in unit.axes}
     new = {a: unit.test[a].to_numpy(float) for a in unit.axes}
@@ -261,7 +271,7 @@ def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool, prior: dict | Non
     rng = np.random.default_rng(seed)
     draws, estimates = {}, []
     for form in GROUPS[unit.group]:
-        if not eligible(form, loss.size):
+        if not (all_forms or eligible(form, loss.size)):
             continue
         fit = fit_form(form, scales, loss, x=unit.x, prior=(prior or {}).get(form))
         draws[form] = fit.predictive_log(new, n_draws, rng)[1]
@@ -288,6 +298,18 @@ def fit_unit(unit: Unit, n_draws: int, seed: int, huber: bool, prior: dict | Non
         time.perf_counter() - start,
         estimates=estimates,
     )
+
+
+def restrict(s: Stored, rule: str) -> Stored:
+    """``s`` with the forms a pilot rule keeps: ``"all"`` fitted forms or the ``"eligible"`` ones.
+
+    The pilots are fitted with every form once; the rule that drops the forms with fewer runs
+    than their coordinates + 2 (:func:`eligible`) is then one of the nested choices.
+    """
+    if rule == "all":
+        return s
+    n = len(s.unit.train)
+    return replace(s, draws={f: d for f, d in s.draws.items() if eligible(f, n)})
 
 
 def points_frame(stored: list[Stored]) -> pd.DataFrame:
@@ -327,6 +349,45 @@ def choose(points: pd.DataFrame, left_out: str | None) -> dict:
     }
 
 
+#: The two rules for which forms a pilot mixes, chosen nested (``pilot_choice``).
+PILOT_RULES = ("eligible", "all")
+
+
+def rule_score(pilots: list[Stored], rule: str, seed: int) -> float:
+    """Mean over studies of the 90% interval score of ``pilots`` mixed under ``rule``.
+
+    Each study's pilot is scored with the weights and tau learned from the other pilots in
+    ``pilots`` (leave one more study out), so the rule is judged on forecasts it never saw.
+    """
+    kept = [restrict(p, rule) for p in pilots]
+    points = points_frame(kept)
+    frames = []
+    for t in sorted({p.unit.study for p in kept}):
+        choice = choose(points, t)
+        frames += [
+            score_unit(p, choice, seed + i, "mixture")
+            for i, p in enumerate(kept)
+            if p.unit.study == t
+        ]
+    return float(per_study(pd.concat(frames, ignore_index=True))["interval_score_90"].mean())
+
+
+def pilot_choice(pilots: list[Stored], left_out: str | None, seed: int) -> dict:
+    """The pilots' form rule, weights and tau, each learned without ``left_out``.
+
+    ``pilots`` are fitted with every form of their group; the rule (``PILOT_RULES``) with the
+    lower mean interval score over the other studies' pilots wins (ties: fewer forms), then the
+    weights and tau are learned on those pilots under it.
+    """
+    others = [p for p in pilots if p.unit.study != left_out]
+    scores = {rule: rule_score(others, rule, seed) for rule in PILOT_RULES}
+    rule = min(PILOT_RULES, key=lambda r: scores[r])
+    choice = choose(points_frame([restrict(p, rule) for p in others]), left_out)
+    choice["forms"] = rule
+    choice["forms_interval_score"] = {k: round(v, 6) for k, v in scores.items()}
+    return choice
+
+
 def exponent_prior(estimates: pd.DataFrame, left_out: frozenset) -> dict:
     """The hierarchical exponent prior from the full fits of every study not in ``left_out``."""
     return learn_exponent_prior(estimates[~estimates["study"].isin(left_out)])
@@ -351,7 +412,8 @@ def nested_pilots(units: list[Unit], stored: list[Stored], args) -> tuple:
         return cache[left_out]
 
     def pilot(i: int, left_out: frozenset) -> Stored:
-        return fit_unit(pilot_of(units[i]), args.draws, args.seed + i, False, prior(left_out))
+        unit = pilot_of(units[i])
+        return fit_unit(unit, args.draws, args.seed + i, False, prior(left_out), all_forms=True)
 
     scored = [pilot(i, frozenset({u.study})) for i, u in enumerate(units)]
     for_choice = {
@@ -363,14 +425,14 @@ def nested_pilots(units: list[Unit], stored: list[Stored], args) -> tuple:
 
 def make_choices(
     points: pd.DataFrame,
-    pilot_points: pd.DataFrame,
+    pilots: list[Stored],
     args,
-    pilot_points_for: dict | None = None,
-    priors: tuple[dict, dict] | None = None,
+    pilots_for: dict[str, list[Stored]],
+    priors: tuple[dict, dict],
 ) -> dict:
-    """The nested choices; ``pilot_points_for[S]``: other studies' pilots fitted without S."""
+    """The nested choices; ``pilots_for[S]``: the other studies' pilots fitted without S."""
     studies = sorted(set(points["study"]))
-    per_study_prior, all_prior = priors if priors is not None else ({}, {})
+    per_study_prior, all_prior = priors
     return {
         "procedure": (
             "nested leave-one-study-out: for each study, mixture weights per group of forms and "
@@ -379,7 +441,10 @@ def make_choices(
             "study and is the package preset; 'pilot_*' repeat it on the 5-run pilots, whose "
             "forms are fitted with a hierarchical prior on their exponents learned from the full "
             "fits of the other studies ('exponent_prior_*'; for the pilot choices of S, each "
-            "other study T's pilot uses the prior learned without S and T)"
+            "other study T's pilot uses the prior learned without S and T); the pilots mix "
+            "either every form of their group or only the forms with at least their "
+            "coordinates + 2 runs ('forms'), whichever gave the lower mean 90% interval score "
+            "when each other study's pilot was forecast with weights and tau learned without it"
         ),
         "draws_per_form": args.draws,
         "seed": args.seed,
@@ -387,11 +452,8 @@ def make_choices(
         "per_study": {s: choose(points, s) for s in studies},
         "all": choose(points, None),
         # the pilot preset: the same procedure on the 5-run pilots of the other studies
-        "pilot_per_study": {
-            s: choose(pilot_points if pilot_points_for is None else pilot_points_for[s], s)
-            for s in studies
-        },
-        "pilot_all": choose(pilot_points, None),
+        "pilot_per_study": {s: pilot_choice(pilots_for[s], s, args.seed) for s in studies},
+        "pilot_all": pilot_choice(pilots, None, args.seed),
         "exponent_prior_per_study": per_study_prior,
         "exponent_prior_all": all_prior,
     }
@@ -549,7 +611,7 @@ def simulated(n_sets: int, seed: int, choices: dict, n_draws: int, today: int) -
                 f, scales, runs["loss"].to_numpy(float), x=x, prior=priors.get(f)
             ).predictive_log(at, n_draws, fr)[1]
             for f in GROUPS[group]
-            if eligible(f, len(runs))
+            if (pilot and preset["forms"] == "all") or eligible(f, len(runs))
         }
         mixed, _ = mix_draws(draws, preset["weights"][group], random_seed=fr)
         offset = disc.log_offsets(
@@ -645,12 +707,15 @@ def write_preset(choices: dict, digest: str) -> None:
             "#: the nested leave-one-study-out procedure applied to all studies; choices file",
             f"#: SHA-256 {digest[:16]}...). Grid values of tau with probability < 1e-6 dropped.",
             "#: ``pilot``: the same procedure on 5-run pilots of every study, used for fits of",
-            "#: PILOT_MAX_RUNS runs or fewer, with ``exponent_prior``: the hierarchical prior on",
-            "#: each form's exponents learned from the full fits of every study",
-            "#: (learn_exponent_prior), which pilots are fitted with.",
+            "#: PILOT_MAX_RUNS runs or fewer, with ``forms``: which forms pilots mix ('all' of",
+            "#: the group, or the 'eligible' ones; chosen nested like the weights), and",
+            "#: ``exponent_prior``: the hierarchical prior on each form's exponents learned",
+            "#: from the full fits of every study (learn_exponent_prior), which pilots are",
+            "#: fitted with.",
             "MIXTURE_PRESET: dict = {",
             *entry(choices["all"], "    "),
             '    "pilot": {',
+            f'        "forms": "{choices["pilot_all"]["forms"]}",',
             *entry(choices["pilot_all"], "        "),
             '        "exponent_prior": {',
             *[
@@ -713,13 +778,7 @@ def main() -> None:
     if args.choose or not CHOICES.exists():
         t1 = time.perf_counter()
         pilots, for_choice, per_prior, all_prior = nested_pilots(units, stored, args)
-        choices = make_choices(
-            points,
-            points_frame(pilots),
-            args,
-            pilot_points_for={s: points_frame(v) for s, v in for_choice.items()},
-            priors=(per_prior, all_prior),
-        )
+        choices = make_choices(points, pilots, args, for_choice, (per_prior, all_prior))
         CHOICES.write_text(json.dumps(choices, indent=1) + "\n")
         print(f"wrote {CHOICES.name} (nested pilot fits {time.perf_counter() - t1:.0f} s)")
     digest = file_hash(CHOICES)
@@ -727,12 +786,16 @@ def main() -> None:
     choices = json.loads(CHOICES.read_text())
     # the scored pilots: each fitted with the exponent prior the choices file holds for it
     pilots = [
-        fit_unit(
-            pilot_of(u),
-            args.draws,
-            args.seed + i,
-            False,
-            choices["exponent_prior_per_study"][u.study],
+        restrict(
+            fit_unit(
+                pilot_of(u),
+                args.draws,
+                args.seed + i,
+                False,
+                choices["exponent_prior_per_study"][u.study],
+                all_forms=True,
+            ),
+            choices["pilot_per_study"][u.study]["forms"],
         )
         for i, u in enumerate(units)
     ]
@@ -779,8 +842,17 @@ def main() -> None:
             row.update({f"{g}:{k}": v for k, v in c["weights"][g].items()})
         rows.append(row)
     print(markdown(pd.DataFrame(rows), ".3f"))
-    print("\n## Pilot choices per left-out study (tau posterior mean)\n")
-    print(", ".join(f"{k}: {v['tau_mean']:.4f}" for k, v in choices["pilot_per_study"].items()))
+    print("\n## Pilot choices per left-out study (tau posterior mean, forms rule)\n")
+    print(
+        ", ".join(
+            f"{k}: {v['tau_mean']:.4f} ({v['forms']} forms)"
+            for k, v in choices["pilot_per_study"].items()
+        )
+    )
+    print(
+        f"pilot forms rule, all studies: {choices['pilot_all']['forms']} "
+        f"(mean interval score {choices['pilot_all']['forms_interval_score']})"
+    )
     mix = pool.set_index("method").loc["mixture"]
     checks = {
         "pooled 90% in 85-95%": TARGETS["cov90"][0] <= mix["cov90"] <= TARGETS["cov90"][1],

@@ -114,3 +114,57 @@ def test_committed_exponent_priors_are_one_per_left_out_study(bench):
     for prior in choices["exponent_prior_per_study"].values():
         for coords in prior.values():
             assert all(sd > 0 for _, sd in coords.values())
+
+
+def _pilots(bench, seed: int) -> list:
+    """Hand-built 5-run pilots of 6 one-axis studies: the pure power law is off by a study-level
+    shift, the floor's power law is close, so the rule and the weights have something to learn."""
+    rng = np.random.default_rng(seed)
+    pilots = []
+    for s in range(6):
+        x_train, x_test = np.geomspace(1e6, 1e8, 5), np.geomspace(2e8, 1e9, 3)
+        loss = 2.0 + 50 * x_test**-0.3
+        train = pd.DataFrame({"params": x_train, "loss": 2.0 + 50 * x_train**-0.3})
+        test = pd.DataFrame({"params": x_test, "loss": loss})
+        unit = bench.Unit(f"S{s}", "u", "one_axis", "params", train, test)
+        y = np.log(loss)
+        draws = {
+            "power": y + rng.normal(rng.normal(0, 0.03), 0.01, size=(400, 3)),
+            "saturating": y + rng.normal(0, 0.02, size=(400, 3)),
+        }
+        pilots.append(bench.Stored(unit, draws, np.full(3, 1.5), None, 0.0))
+    return pilots
+
+
+def test_pilot_forms_rule_for_a_study_ignores_that_studys_pilot(bench, monkeypatch):
+    monkeypatch.setattr(bench, "GROUPS", {"one_axis": ("power", "saturating")})
+    pilots = _pilots(bench, 1)
+    before = bench.pilot_choice(pilots, "S1", seed=0)
+    assert before["forms"] in bench.PILOT_RULES
+    assert "S1" not in before["studies_used"]
+    # scramble S1's pilot: its observations and every form's draws
+    s1 = next(p for p in pilots if p.unit.study == "S1")
+    s1.unit.test["loss"] *= 1.5
+    for form in s1.draws:
+        s1.draws[form] = s1.draws[form] - 0.4
+    after = bench.pilot_choice(pilots, "S1", seed=0)
+    assert after == before
+    # ... while the rule's scores that may use S1 do change: the test can fail
+    changed = bench.pilot_choice(pilots, "S2", seed=0)["forms_interval_score"]
+    assert changed != bench.pilot_choice(_pilots(bench, 1), "S2", seed=0)["forms_interval_score"]
+
+
+def test_restrict_keeps_the_eligible_forms_of_a_pilot(bench):
+    pilot = _pilots(bench, 2)[0]  # 5 runs: the power law is always kept, saturating needs 6
+    assert set(bench.restrict(pilot, "all").draws) == {"power", "saturating"}
+    assert set(bench.restrict(pilot, "eligible").draws) == {"power"}
+
+
+def test_committed_pilot_choices_name_their_forms_rule(bench):
+    if not bench.CHOICES.exists():
+        pytest.skip("benchmarks/evidence_choices.json not written yet (run bench_evidence.py)")
+    choices = json.loads(bench.CHOICES.read_text())
+    for choice in [*choices["pilot_per_study"].values(), choices["pilot_all"]]:
+        assert choice["forms"] in bench.PILOT_RULES
+        scores = choice["forms_interval_score"]
+        assert scores[choice["forms"]] == min(scores.values())

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from helpers import two_axis_runs
 
+from scaling_bayes.core import mixture
 from scaling_bayes.core.data import ScalingData
 from scaling_bayes.core.discrepancy import Discrepancy
 from scaling_bayes.core.exceptions import ConfigError, DataError, NotFittedError
@@ -18,6 +19,7 @@ from scaling_bayes.core.mixture import (
     FormMixture,
     eligible,
     fit_form,
+    forms_to_fit,
     learn_weights_and_tau,
     mix_draws,
 )
@@ -121,14 +123,27 @@ def test_interval_parts_add_up_and_form_part_grows_with_extrapolation():
     assert parts["form"].iloc[1] > parts["form"].iloc[0]
 
 
-def test_too_few_runs_skip_forms_that_the_runs_cannot_determine():
+@pytest.mark.parametrize("rule", ["eligible", "all"])
+def test_pilot_fits_follow_the_presets_forms_rule(monkeypatch, rule):
+    monkeypatch.setitem(MIXTURE_PRESET["pilot"], "forms", rule)
     data = ScalingData.from_frame(two_axis_runs(n=6))
     mix = FormMixture(weights="preset", discrepancy=None, draws=100).fit(data)
-    assert set(mix.fits_) == {
-        n for n in FORMS if FORMS[n].axes == ("params", "tokens") and eligible(n, 6)
-    }
-    assert "chinchilla" in mix.fits_ and "farseer" in mix.skipped_
+    two = {n for n in FORMS if FORMS[n].axes == ("params", "tokens")}
+    expected = two if rule == "all" else {n for n in two if eligible(n, 6)}
+    assert "farseer" in two - {n for n in two if eligible(n, 6)}  # the rules differ at 6 runs
+    assert set(mix.fits_) == expected
+    assert set(mix.skipped_) == two - expected
     assert sum(mix.weights_.values()) == pytest.approx(1.0)
+
+
+def test_fits_above_the_pilot_size_keep_the_eligible_forms_whatever_the_pilot_rule(monkeypatch):
+    # at the package's sizes every form is eligible above PILOT_MAX_RUNS; a smaller pilot size
+    # shows that the rule stops there
+    monkeypatch.setitem(MIXTURE_PRESET["pilot"], "forms", "all")
+    monkeypatch.setattr(mixture, "PILOT_MAX_RUNS", 5)
+    two = tuple(n for n in FORMS if FORMS[n].axes == ("params", "tokens"))
+    assert forms_to_fit(two, 5) == two
+    assert forms_to_fit(two, 6) == tuple(n for n in two if eligible(n, 6)) != two
 
 
 @pytest.mark.parametrize("preset", [MIXTURE_PRESET, MIXTURE_PRESET["pilot"]])

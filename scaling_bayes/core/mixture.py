@@ -74,6 +74,7 @@ __all__ = [
     "FormSpec",
     "eligible",
     "fit_form",
+    "forms_to_fit",
     "learn_exponent_prior",
     "learn_weights_and_tau",
     "mix_draws",
@@ -258,6 +259,28 @@ def eligible(name: str, n_runs: int) -> bool:
     return n_runs >= len(FORMS[name].coords) + 2
 
 
+def forms_to_fit(names: Sequence[str], n_runs: int) -> tuple[str, ...]:
+    """The forms of ``names`` that a mixture fits to ``n_runs`` runs.
+
+    Fits of :data:`PILOT_MAX_RUNS` runs or fewer follow the pilot preset's ``"forms"`` rule,
+    chosen across the public studies like its weights: ``"all"`` keeps every form (a pilot's
+    form uncertainty is largest, and its weights were learned on pilots that mixed every form),
+    ``"eligible"`` only those :func:`eligible` for ``n_runs``. Larger fits keep the eligible
+    forms.
+
+    Examples
+    --------
+    >>> MIXTURE_PRESET["pilot"]["forms"]
+    'all'
+    >>> forms_to_fit(("chinchilla", "farseer"), 7), eligible("farseer", 7)
+    (('chinchilla', 'farseer'), False)
+    """
+    pilot = MIXTURE_PRESET.get("pilot", {})
+    if n_runs <= PILOT_MAX_RUNS and pilot.get("forms") == "all":
+        return tuple(names)
+    return tuple(n for n in names if eligible(n, n_runs))
+
+
 #: Fits of this many runs or fewer use the preset learned on 5-run pilots (``MIXTURE_PRESET``'s
 #: ``"pilot"`` entry): a proof of concept's forms are fitted largely by their priors and miss by
 #: more than a full study's, which the pilots of the public studies measure.
@@ -281,11 +304,13 @@ _NOISE_PRIOR = (1.0, 1e-6)
 #: Mixture weights and discrepancy posterior learned across the public studies of
 #: the evidence benchmark (benchmarks/bench_evidence.py --choose --write-preset:
 #: the nested leave-one-study-out procedure applied to all studies; choices file
-#: SHA-256 f3ac77f335778c74...). Grid values of tau with probability < 1e-6 dropped.
+#: SHA-256 90bcd157fdb41a6e...). Grid values of tau with probability < 1e-6 dropped.
 #: ``pilot``: the same procedure on 5-run pilots of every study, used for fits of
-#: PILOT_MAX_RUNS runs or fewer, with ``exponent_prior``: the hierarchical prior on
-#: each form's exponents learned from the full fits of every study
-#: (learn_exponent_prior), which pilots are fitted with.
+#: PILOT_MAX_RUNS runs or fewer, with ``forms``: which forms pilots mix ('all' of
+#: the group, or the 'eligible' ones; chosen nested like the weights), and
+#: ``exponent_prior``: the hierarchical prior on each form's exponents learned
+#: from the full fits of every study (learn_exponent_prior), which pilots are
+#: fitted with.
 MIXTURE_PRESET: dict = {
     "weights": {
         "two_axis": {
@@ -320,41 +345,42 @@ MIXTURE_PRESET: dict = {
         5.505e-06, 4.279e-06, 3.321e-06, 2.573e-06, 1.991e-06, 1.538e-06, 1.186e-06,
     ],
     "pilot": {
+        "forms": "all",
         "weights": {
             "two_axis": {
-                "chinchilla": 0.2500,
-                "alpha_eq_beta": 0.2500,
-                "farseer": 0.2500,
-                "kaplan_floor": 0.2500,
+                "chinchilla": 0.2255,
+                "alpha_eq_beta": 0.3244,
+                "farseer": 0.2745,
+                "kaplan_floor": 0.1756,
             },
             "one_axis": {
-                "power": 0.3796,
-                "broken_power": 0.2500,
-                "power_no_floor": 0.1204,
-                "saturating": 0.2500,
+                "power": 0.4530,
+                "broken_power": 0.1941,
+                "power_no_floor": 0.1495,
+                "saturating": 0.2035,
             },
         },
         "tau_grid": [
-            0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009,
-            0.010, 0.011, 0.012, 0.013, 0.014, 0.015, 0.016, 0.017,
-            0.018, 0.019, 0.020, 0.021, 0.022, 0.023, 0.024, 0.025,
-            0.026, 0.027, 0.028, 0.029, 0.030, 0.031, 0.032, 0.033,
-            0.034, 0.035, 0.036, 0.037, 0.038, 0.039, 0.040, 0.041,
-            0.042, 0.043, 0.044, 0.045, 0.046, 0.047, 0.048, 0.049,
-            0.050, 0.051, 0.052, 0.053, 0.054, 0.055, 0.056, 0.057,
-            0.058, 0.059, 0.060, 0.061, 0.062, 0.063, 0.064, 0.065,
-            0.066, 0.067, 0.068, 0.069,
+            0.000, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007,
+            0.008, 0.009, 0.010, 0.011, 0.012, 0.013, 0.014, 0.015,
+            0.016, 0.017, 0.018, 0.019, 0.020, 0.021, 0.022, 0.023,
+            0.024, 0.025, 0.026, 0.027, 0.028, 0.029, 0.030, 0.031,
+            0.032, 0.033, 0.034, 0.035, 0.036, 0.037, 0.038, 0.039,
+            0.040, 0.041, 0.042, 0.043, 0.044, 0.045, 0.046, 0.047,
+            0.048, 0.049, 0.050, 0.051, 0.052, 0.053, 0.054, 0.055,
+            0.056, 0.057, 0.058, 0.059, 0.060, 0.061, 0.062, 0.063,
+            0.064, 0.065, 0.066, 0.067,
         ],
         "tau_prob": [
-            3.561e-05, 0.003899, 0.02265, 0.04805, 0.06674, 0.07576, 0.07797, 0.07583,
-            0.07118, 0.06544, 0.05938, 0.05339, 0.0477, 0.0424, 0.03758, 0.03322,
-            0.02932, 0.02582, 0.02268, 0.01988, 0.01738, 0.01515, 0.01317, 0.01141,
-            0.009857, 0.008485, 0.007277, 0.006218, 0.005293, 0.00449, 0.003794, 0.003195,
-            0.002682, 0.002243, 0.00187, 0.001554, 0.001287, 0.001063, 0.0008754, 0.0007188,
-            0.0005885, 0.0004805, 0.0003913, 0.0003178, 0.0002574, 0.000208, 0.0001676, 0.0001347,
-            0.0001081, 8.644e-05, 6.899e-05, 5.492e-05, 4.363e-05, 3.457e-05, 2.734e-05, 2.156e-05,
-            1.697e-05, 1.333e-05, 1.044e-05, 8.162e-06, 6.367e-06, 4.955e-06, 3.848e-06, 2.982e-06,
-            2.305e-06, 1.779e-06, 1.369e-06, 1.052e-06,
+            0.0347, 0.04669, 0.05698, 0.06098, 0.06274, 0.06226, 0.06015, 0.05717,
+            0.05384, 0.05042, 0.04698, 0.04356, 0.04019, 0.03691, 0.03374, 0.0307,
+            0.02778, 0.02501, 0.02239, 0.01994, 0.01766, 0.01556, 0.01364, 0.0119,
+            0.01034, 0.008937, 0.007694, 0.006598, 0.005635, 0.004793, 0.004062, 0.00343,
+            0.002885, 0.002419, 0.002021, 0.001682, 0.001396, 0.001155, 0.0009523, 0.0007828,
+            0.0006415, 0.0005242, 0.000427, 0.0003468, 0.0002809, 0.0002268, 0.0001827, 0.0001467,
+            0.0001175, 9.379e-05, 7.469e-05, 5.931e-05, 4.698e-05, 3.711e-05, 2.924e-05, 2.297e-05,
+            1.8e-05, 1.407e-05, 1.097e-05, 8.535e-06, 6.622e-06, 5.125e-06, 3.956e-06, 3.047e-06,
+            2.341e-06, 1.794e-06, 1.372e-06, 1.047e-06,
         ],
         "exponent_prior": {
             "alpha_eq_beta": {"log_alpha": [-0.9632, 0.7437]},
@@ -367,7 +393,7 @@ MIXTURE_PRESET: dict = {
             "saturating": {"log_alpha": [-0.3611, 0.3571]},
         },
     },
-    "source": "evidence benchmark, 15 studies, choices f3ac77f335778c74",
+    "source": "evidence benchmark, 15 studies, choices 90bcd157fdb41a6e",
 }
 # fmt: on
 # END GENERATED PRESET
@@ -952,8 +978,8 @@ class FormMixture:
     weights : "preset" or mapping
         Weight of each form: the preset learned across public studies (:data:`MIXTURE_PRESET`;
         its ``"pilot"`` entry for fits of :data:`PILOT_MAX_RUNS` runs or fewer), or fixed
-        numbers (normalised). Never learned from the runs being forecast. Forms the runs cannot
-        determine (:func:`eligible`) are not fitted and the others' weights are renormalised.
+        numbers (normalised). Never learned from the runs being forecast. Forms not fitted
+        (:func:`forms_to_fit`) get no weight and the others' weights are renormalised.
     discrepancy : "preset", None or Discrepancy
         The discrepancy's posterior: the preset learned across studies, ``None`` for no
         discrepancy, or a :class:`~scaling_bayes.core.discrepancy.Discrepancy`.
@@ -974,7 +1000,8 @@ class FormMixture:
     weights_ : dict of float
     discrepancy_ : Discrepancy
     skipped_ : tuple of str
-        Forms not fitted: too few runs to determine them (:func:`eligible`).
+        Forms not fitted: too few runs to determine them (:func:`eligible`), unless the fit
+        is a pilot whose preset mixes every form (:func:`forms_to_fit`).
     prior_ : dict
         The exponent priors used, ``{form: {coord: [mean, sd]}}`` (empty: weak defaults).
     n_runs_ : int
@@ -1112,7 +1139,7 @@ class FormMixture:
             raise DataError(f"the runs have no column {missing}; the forms need {axes}")
         scales = {a: frame[a].to_numpy(dtype=float) for a in axes}
         loss = frame["loss"].to_numpy(dtype=float)
-        names = [n for n in self._form_names() if eligible(n, loss.size)]
+        names = forms_to_fit(self._form_names(), loss.size)
         if not names:
             raise DataError(
                 f"{loss.size} runs are too few for any of the forms {self._form_names()}; each "

@@ -114,7 +114,7 @@ TRACK_RECORD: dict[str, TrackRecord] = {
     ),
     "form_mixture_pilot": TrackRecord(
         kind="form_mixture_pilot",
-        share=0.820,
+        share=0.854,
         held_out=398,
         n_studies=15,
         source=(
