@@ -200,6 +200,11 @@ def all_units() -> list[Unit]:
     )
 
 
+def pilot_sized(unit: Unit) -> bool:
+    """Whether the package gives this split's fit the pilot preset (``PILOT_MAX_RUNS`` or fewer)."""
+    return len(unit.train) <= PILOT_MAX_RUNS
+
+
 def pilot_of(unit: Unit) -> Unit:
     """The same split with 5 training runs evenly spaced in log compute (or log x)."""
     t = unit.train
@@ -330,6 +335,7 @@ def points_frame(stored: list[Stored]) -> pd.DataFrame:
                         "sd": sd[i],
                         "y": y[i],
                         "distance": s.distance[i],
+                        "pilot_sized": pilot_sized(s.unit),
                     }
                 )
     return pd.DataFrame(rows)
@@ -430,7 +436,13 @@ def make_choices(
     pilots_for: dict[str, list[Stored]],
     priors: tuple[dict, dict],
 ) -> dict:
-    """The nested choices; ``pilots_for[S]``: the other studies' pilots fitted without S."""
+    """The nested choices; ``pilots_for[S]``: the other studies' pilots fitted without S.
+
+    ``points``: held-out predictions of every split's full fit. The full choices are learned on
+    all of them, also the splits of ``PILOT_MAX_RUNS`` runs or fewer that are scored with the
+    pilot choices (``pilot_sized_studies``): tau measures how far laws miss per e-fold of
+    extrapolation, and those studies hold the longest extrapolations.
+    """
     studies = sorted(set(points["study"]))
     per_study_prior, all_prior = priors
     return {
@@ -444,12 +456,19 @@ def make_choices(
             "other study T's pilot uses the prior learned without S and T); the pilots mix "
             "either every form of their group or only the forms with at least their "
             "coordinates + 2 runs ('forms'), whichever gave the lower mean 90% interval score "
-            "when each other study's pilot was forecast with weights and tau learned without it"
+            "when each other study's pilot was forecast with weights and tau learned without it; "
+            "as in the package, splits of PILOT_MAX_RUNS training runs or fewer are forecast "
+            "with the pilot choices (their full fits still inform the full choices)"
         ),
         "draws_per_form": args.draws,
         "seed": args.seed,
         "groups": {k: list(v) for k, v in GROUPS.items()},
         "per_study": {s: choose(points, s) for s in studies},
+        # studies whose every split has PILOT_MAX_RUNS runs or fewer: scored as the package
+        # forecasts them, with the pilot choices
+        "pilot_sized_studies": sorted(
+            set(studies) - set(points.loc[~points["pilot_sized"], "study"])
+        ),
         "all": choose(points, None),
         # the pilot preset: the same procedure on the 5-run pilots of the other studies
         "pilot_per_study": {s: pilot_choice(pilots_for[s], s, args.seed) for s in studies},
@@ -468,7 +487,8 @@ def interval_score(lower, upper, y, alpha):
     return (upper - lower) + 2 / alpha * (np.maximum(lower - y, 0.0) + np.maximum(y - upper, 0.0))
 
 
-def score_unit(s: Stored, choice: dict, seed: int, method: str) -> pd.DataFrame:
+def score_unit(s: Stored, choice: dict | None, seed: int, method: str) -> pd.DataFrame:
+    """Scores of one method at ``s``'s held-out runs (``choice``: the mixture's, else unused)."""
     y = s.unit.test["loss"].to_numpy(float)
     rng = np.random.default_rng(seed)
     if method == "mixture":
@@ -799,21 +819,42 @@ def main() -> None:
         )
         for i, u in enumerate(units)
     ]
+    # splits of PILOT_MAX_RUNS runs or fewer, as the package forecasts them: the pilot preset
+    as_package = {
+        i: restrict(
+            fit_unit(
+                u,
+                args.draws,
+                args.seed + i,
+                True,
+                choices["exponent_prior_per_study"][u.study],
+                all_forms=True,
+            ),
+            choices["pilot_per_study"][u.study]["forms"],
+        )
+        for i, u in enumerate(units)
+        if pilot_sized(u)
+    }
     if args.write_preset:
         write_preset(choices, digest)
         print("wrote the preset into scaling_bayes/core/mixture.py")
 
-    def score(items, key):
+    def score(items, key, small=None):
+        """Score every method; ``small[i]``: item i's mixture as the package fits it."""
         frames = []
         for i, s in enumerate(items):
-            choice = choices[key][s.unit.study]
             for method in ("mixture", "single", "today"):
                 if method == "today" and s.today is None:
                     continue
-                frames.append(score_unit(s, choice, args.seed + 1000 + i, method))
+                item, k = s, key
+                if method == "mixture" and small is not None and i in small:
+                    item, k = small[i], "pilot_per_study"
+                choice = choices[k].get(s.unit.study)
+                frames.append(score_unit(item, choice, args.seed + 1000 + i, method))
         return pd.concat(frames, ignore_index=True)
 
-    runs, pilot_runs = score(stored, "per_study"), score(pilots, "pilot_per_study")
+    runs = score(stored, "per_study", as_package)
+    pilot_runs = score(pilots, "pilot_per_study")
     studies, pilot_studies = per_study(runs), per_study(pilot_runs)
     pool, pilot_pool = pooled(runs, studies), pooled(pilot_runs, pilot_studies)
     br = breakdown(runs)

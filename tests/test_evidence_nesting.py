@@ -77,6 +77,7 @@ def test_committed_choices_leave_each_study_out(bench):
     choices = json.loads(bench.CHOICES.read_text())
     studies = set(choices["per_study"])
     assert len(studies) >= 10
+    assert set(choices["pilot_sized_studies"]) < studies
     for key in ("per_study", "pilot_per_study"):
         assert set(choices[key]) == studies
         for study, choice in choices[key].items():

@@ -304,7 +304,7 @@ _NOISE_PRIOR = (1.0, 1e-6)
 #: Mixture weights and discrepancy posterior learned across the public studies of
 #: the evidence benchmark (benchmarks/bench_evidence.py --choose --write-preset:
 #: the nested leave-one-study-out procedure applied to all studies; choices file
-#: SHA-256 90bcd157fdb41a6e...). Grid values of tau with probability < 1e-6 dropped.
+#: SHA-256 4a842b9b0ad05568...). Grid values of tau with probability < 1e-6 dropped.
 #: ``pilot``: the same procedure on 5-run pilots of every study, used for fits of
 #: PILOT_MAX_RUNS runs or fewer, with ``forms``: which forms pilots mix ('all' of
 #: the group, or the 'eligible' ones; chosen nested like the weights), and
@@ -393,7 +393,7 @@ MIXTURE_PRESET: dict = {
             "saturating": {"log_alpha": [-0.3611, 0.3571]},
         },
     },
-    "source": "evidence benchmark, 15 studies, choices 90bcd157fdb41a6e",
+    "source": "evidence benchmark, 15 studies, choices 4a842b9b0ad05568",
 }
 # fmt: on
 # END GENERATED PRESET
