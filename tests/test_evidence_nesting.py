@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import shared_data_path
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -169,3 +170,23 @@ def test_committed_pilot_choices_name_their_forms_rule(bench):
         assert choice["forms"] in bench.PILOT_RULES
         scores = choice["forms_interval_score"]
         assert scores[choice["forms"]] == min(scores.values())
+
+
+def test_committed_pilot_sized_studies_are_those_the_package_gives_the_pilot_preset(bench):
+    """The studies scored with the pilot choices are exactly those whose every split has
+    PILOT_MAX_RUNS runs or fewer: the fits FormMixture gives the pilot preset."""
+    if not bench.CHOICES.exists():
+        pytest.skip("benchmarks/evidence_choices.json not written yet (run bench_evidence.py)")
+    shared_data_path("chinchilla")  # skips, with its reason, where ../shared/data is absent
+    from scaling_bayes.core.mixture import PILOT_MAX_RUNS
+
+    units = bench.all_units()
+    small = {
+        s
+        for s in {u.study for u in units}
+        if all(len(u.train) <= PILOT_MAX_RUNS for u in units if u.study == s)
+    }
+    assert small  # the corpus has such studies, so the check can fail
+    choices = json.loads(bench.CHOICES.read_text())
+    assert set(choices["pilot_sized_studies"]) == small
+    assert all(bench.pilot_sized(u) == (u.study in small) for u in units)
