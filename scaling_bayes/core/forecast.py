@@ -359,7 +359,6 @@ def scales_frame(
     params: ArrayLike | None = None,
     tokens: ArrayLike | None = None,
     compute: ArrayLike | None = None,
-    max_observed: float | None = None,
 ) -> pd.DataFrame:
     """Table of requested scales with NaN for axes not fixed by the request."""
     columns = {}
