@@ -108,6 +108,15 @@ def test_summary_lists_every_form_with_its_weight(fitted):
         assert np.allclose(table.loc[table["form"] == name, "weight"], w)
     alpha = table[(table["form"] == "chinchilla") & (table["parameter"] == "alpha")]["mean"]
     assert 0.2 < float(alpha.iloc[0]) < 0.5  # truth 0.34
+    assert not table["fitted_by_prior"].any()  # every form has two runs more than parameters
+
+
+def test_summary_flags_the_forms_a_pilot_fits_by_their_priors(monkeypatch):
+    monkeypatch.setitem(MIXTURE_PRESET["pilot"], "forms", "all")
+    pilot = FormMixture(discrepancy=None, draws=100).fit(ScalingData.from_frame(two_axis_runs(6)))
+    flags = pilot.summary().groupby("form")["fitted_by_prior"].first()
+    assert flags.to_dict() == {name: not eligible(name, 6) for name in pilot.fits_}
+    assert flags["farseer"] and not flags["chinchilla"]
 
 
 def test_interval_parts_add_up_and_form_part_grows_with_extrapolation():

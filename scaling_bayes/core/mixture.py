@@ -1312,11 +1312,17 @@ class FormMixture:
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> pd.DataFrame:
-        """Each form's weight and parameters (posterior mean, sd, 90% interval)."""
+        """Each form's weight and parameters (posterior mean, sd, 90% interval).
+
+        ``fitted_by_prior`` is True for a form with fewer runs than its coordinates + 2
+        (:func:`eligible`), which only a pilot mixes (:func:`forms_to_fit`): its parameters say
+        more about the prior (and, for pilots, the exponents of other studies) than the runs.
+        """
         self._check_fitted("summary")
         frames = []
         for name, fit in self.fits_.items():
             table = fit.parameters()
+            table.insert(0, "fitted_by_prior", not eligible(name, self.n_runs_))
             table.insert(0, "weight", self.weights_[name])
             table.insert(0, "form", name)
             frames.append(table)
