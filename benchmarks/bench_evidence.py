@@ -491,11 +491,12 @@ def score_unit(s: Stored, choice: dict | None, seed: int, method: str) -> pd.Dat
     """Scores of one method at ``s``'s held-out runs (``choice``: the mixture's, else unused)."""
     y = s.unit.test["loss"].to_numpy(float)
     rng = np.random.default_rng(seed)
-    if method == "mixture":
+    if method in ("mixture", "forms only"):
         mixed, _ = mix_draws(s.draws, choice["weights"][s.unit.group], random_seed=rng)
         disc = Discrepancy(np.asarray(choice["tau_grid"]), np.asarray(choice["tau_prob"]))
         offset = disc.log_offsets(s.distance, n_draws=mixed.shape[0], random_seed=rng)
-        draws = np.exp(mixed + offset)
+        # "forms only": a diagnostic, the same draws without the discrepancy
+        draws = np.exp(mixed + offset) if method == "mixture" else np.exp(mixed)
     elif method == "single":
         draws = np.exp(s.draws[SINGLE[s.unit.group]])
     elif method == "today":
@@ -637,7 +638,12 @@ def simulated(n_sets: int, seed: int, choices: dict, n_draws: int, today: int) -
         offset = disc.log_offsets(
             extrapolation_distance(scales, at), n_draws=n_draws, random_seed=fr
         )
-        methods = [("mixture", np.exp(mixed + offset)), ("single", np.exp(draws[SINGLE[group]]))]
+        methods = [
+            ("mixture", np.exp(mixed + offset)),
+            # diagnostic: the same mixture without the discrepancy (what the forms alone add)
+            ("forms only", np.exp(mixed)),
+            ("single", np.exp(draws[SINGLE[group]])),
+        ]
         if today:
             unit = Unit("simulated", str(i), group, x, runs[[*axes, "loss"]], target)
             with warnings.catch_warnings():
@@ -843,11 +849,11 @@ def main() -> None:
         """Score every method; ``small[i]``: item i's mixture as the package fits it."""
         frames = []
         for i, s in enumerate(items):
-            for method in ("mixture", "single", "today"):
+            for method in ("mixture", "forms only", "single", "today"):
                 if method == "today" and s.today is None:
                     continue
                 item, k = s, key
-                if method == "mixture" and small is not None and i in small:
+                if method in ("mixture", "forms only") and small is not None and i in small:
                     item, k = small[i], "pilot_per_study"
                 choice = choices[k].get(s.unit.study)
                 frames.append(score_unit(item, choice, args.seed + 1000 + i, method))
@@ -928,10 +934,10 @@ def main() -> None:
         print("\n## Simulated laws (bench_calibration design), mixture with the preset\n")
         print(markdown(pd.concat([allrows, table], ignore_index=True), ".3f"))
         w = sim.pivot_table(index=["dataset", "factor"], columns="method", values="width90")
-        for ref in ("single", "today"):
+        for num, ref in (("mixture", "single"), ("mixture", "today"), ("forms only", "today")):
             if ref in w:
-                ratio = np.median(w["mixture"] / w[ref])
-                print(f"\nmedian width ratio mixture / {ref}: {ratio:.2f}")
+                ratio = np.median(w[num] / w[ref])
+                print(f"\nmedian width ratio {num} / {ref}: {ratio:.2f}")
     print(f"\nmachine: {machine()}; total {time.perf_counter() - t0:.0f} s (fits {t_fit:.0f} s)")
 
 
