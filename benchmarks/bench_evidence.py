@@ -305,6 +305,17 @@ def fit_unit(
     )
 
 
+def fit_as_pilot(unit: Unit, choices: dict, n_draws: int, seed: int, huber: bool) -> Stored:
+    """``unit`` fitted as the package fits a pilot, with the choices held for its study.
+
+    Every form, each with the exponent prior learned without the study, then the forms the
+    study's pilot rule keeps (``restrict``).
+    """
+    prior = choices["exponent_prior_per_study"][unit.study]
+    fitted = fit_unit(unit, n_draws, seed, huber, prior, all_forms=True)
+    return restrict(fitted, choices["pilot_per_study"][unit.study]["forms"])
+
+
 def restrict(s: Stored, rule: str) -> Stored:
     """``s`` with the forms a pilot rule keeps: ``"all"`` fitted forms or the ``"eligible"`` ones.
 
@@ -598,42 +609,73 @@ def breakdown(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- simulated
+@dataclass
+class SimulatedSet:
+    """One simulated law's runs and held-out scales, with every form the preset mixes fitted."""
+
+    kind: str  # "power" or "chinchilla"
+    group: str
+    axes: tuple[str, ...]
+    x: str | None
+    runs: pd.DataFrame
+    target: pd.DataFrame
+    truth: np.ndarray
+    scales: dict
+    at: dict
+    pilot: bool
+    preset: dict
+    draws: dict  # form -> (n_draws, k) log predictive draws
+    rng: np.random.Generator  # the stream the forms' draws came from, for what follows
+
+
+def simulated_set(i: int, rng: np.random.Generator, choices: dict, n_draws: int) -> SimulatedSet:
+    """bench_calibration.py's i-th simulated law, fitted as FormMixture would fit it."""
+    import bench_calibration as cal
+
+    kind = "power" if i % 2 == 0 else "chinchilla"
+    law = cal.draw_law(rng, kind)
+    noise = rng.uniform(0.005, 0.03)
+    design = cal.draw_design(rng, kind)
+    runs = sb.simulate_runs(design, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
+    target = cal.targets(design, kind)
+    new = sb.simulate_runs(target, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
+    group = "one_axis" if kind == "power" else "two_axis"
+    axes = ("params",) if kind == "power" else ("params", "tokens")
+    x = "params" if kind == "power" else None
+    scales = {a: runs[a].to_numpy(float) for a in axes}
+    at = {a: target[a].to_numpy(float) for a in axes}
+    fr = np.random.default_rng(i)
+    # as FormMixture does: the pilot preset for PILOT_MAX_RUNS runs or fewer
+    pilot = len(runs) <= PILOT_MAX_RUNS
+    preset = choices["pilot_all" if pilot else "all"]
+    priors = choices["exponent_prior_all"] if pilot else {}
+    draws = {
+        f: fit_form(
+            f, scales, runs["loss"].to_numpy(float), x=x, prior=priors.get(f)
+        ).predictive_log(at, n_draws, fr)[1]
+        for f in GROUPS[group]
+        if (pilot and preset["forms"] == "all") or eligible(f, len(runs))
+    }
+    truth = new["loss"].to_numpy()
+    return SimulatedSet(
+        kind, group, axes, x, runs, target, truth, scales, at, pilot, preset, draws, fr
+    )
+
+
 def simulated(n_sets: int, seed: int, choices: dict, n_draws: int, today: int) -> pd.DataFrame:
     """bench_calibration.py's simulated laws, forecast by the mixture with the preset.
 
     ``today`` > 0 also fits today's default (NUTS, 2 chains of ``today`` draws) for the width
     comparison the issue asks for.
     """
-    import bench_calibration as cal
-
     rng = np.random.default_rng(seed)
     records = []
     for i in range(n_sets):
-        kind = "power" if i % 2 == 0 else "chinchilla"
-        law = cal.draw_law(rng, kind)
-        noise = rng.uniform(0.005, 0.03)
-        design = cal.draw_design(rng, kind)
-        runs = sb.simulate_runs(design, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
-        target = cal.targets(design, kind)
-        new = sb.simulate_runs(target, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
-        group = "one_axis" if kind == "power" else "two_axis"
-        axes = ("params",) if kind == "power" else ("params", "tokens")
-        x = "params" if kind == "power" else None
-        scales = {a: runs[a].to_numpy(float) for a in axes}
-        at = {a: target[a].to_numpy(float) for a in axes}
-        fr = np.random.default_rng(i)
-        # as FormMixture does: the pilot preset for PILOT_MAX_RUNS runs or fewer
-        pilot = len(runs) <= PILOT_MAX_RUNS
-        preset = choices["pilot_all" if pilot else "all"]
-        priors = choices["exponent_prior_all"] if pilot else {}
+        sim = simulated_set(i, rng, choices, n_draws)
+        kind, group, axes, x = sim.kind, sim.group, sim.axes, sim.x
+        scales, at, draws, fr, preset = sim.scales, sim.at, sim.draws, sim.rng, sim.preset
+        runs, target = sim.runs, sim.target
         disc = Discrepancy(np.asarray(preset["tau_grid"]), np.asarray(preset["tau_prob"]))
-        draws = {
-            f: fit_form(
-                f, scales, runs["loss"].to_numpy(float), x=x, prior=priors.get(f)
-            ).predictive_log(at, n_draws, fr)[1]
-            for f in GROUPS[group]
-            if (pilot and preset["forms"] == "all") or eligible(f, len(runs))
-        }
         mixed, _ = mix_draws(draws, preset["weights"][group], random_seed=fr)
         offset = disc.log_offsets(
             extrapolation_distance(scales, at), n_draws=n_draws, random_seed=fr
@@ -650,7 +692,7 @@ def simulated(n_sets: int, seed: int, choices: dict, n_draws: int, today: int) -
                 methods.append(("today", fit_today(unit, i, today)))
         for method, d in methods:
             q = np.quantile(d, [0.05, 0.25, 0.75, 0.95], axis=0)
-            truth = new["loss"].to_numpy()
+            truth = sim.truth
             for j, factor in enumerate(target["factor"]):
                 records.append(
                     {
@@ -812,32 +854,12 @@ def main() -> None:
     choices = json.loads(CHOICES.read_text())
     # the scored pilots: each fitted with the exponent prior the choices file holds for it
     pilots = [
-        restrict(
-            fit_unit(
-                pilot_of(u),
-                args.draws,
-                args.seed + i,
-                False,
-                choices["exponent_prior_per_study"][u.study],
-                all_forms=True,
-            ),
-            choices["pilot_per_study"][u.study]["forms"],
-        )
+        fit_as_pilot(pilot_of(u), choices, args.draws, args.seed + i, False)
         for i, u in enumerate(units)
     ]
     # splits of PILOT_MAX_RUNS runs or fewer, as the package forecasts them: the pilot preset
     as_package = {
-        i: restrict(
-            fit_unit(
-                u,
-                args.draws,
-                args.seed + i,
-                True,
-                choices["exponent_prior_per_study"][u.study],
-                all_forms=True,
-            ),
-            choices["pilot_per_study"][u.study]["forms"],
-        )
+        i: fit_as_pilot(u, choices, args.draws, args.seed + i, True)
         for i, u in enumerate(units)
         if pilot_sized(u)
     }

@@ -23,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_evidence as be
 
-import scaling_bayes as sb
 from scaling_bayes.core.discrepancy import extrapolation_distance
-from scaling_bayes.core.mixture import PILOT_MAX_RUNS, eligible, fit_form, mix_draws
+from scaling_bayes.core.mixture import mix_draws
 
 
 def parts(train, new):
@@ -132,110 +131,62 @@ def summary(prob):
 
 
 def main() -> None:
-    ch = json.load(open(be.CHOICES))
+    ch = json.loads(be.CHOICES.read_text())
     units = be.all_units()
-    full, pil = [], []
-    for i, u in enumerate(units):
-        full.append(be.fit_unit(u, 2000, i, True))
-        if be.pilot_sized(u):
-            full[-1] = be.restrict(
-                be.fit_unit(
-                    u, 2000, i, True, ch["exponent_prior_per_study"][u.study], all_forms=True
-                ),
-                ch["pilot_per_study"][u.study]["forms"],
-            )
-            full[-1].small = True
-        pil.append(
-            be.restrict(
-                be.fit_unit(
-                    be.pilot_of(u),
-                    2000,
-                    i,
-                    False,
-                    ch["exponent_prior_per_study"][u.study],
-                    all_forms=True,
-                ),
-                ch["pilot_per_study"][u.study]["forms"],
-            )
-        )
-    # full choices learned on every split's full fit with weak priors (as the benchmark does)
+    # full choices are learned on every split's full fit with weak priors (as the benchmark
+    # does); splits of PILOT_MAX_RUNS runs or fewer are scored as the package fits them
     plain = [be.fit_unit(u, 2000, i, True) for i, u in enumerate(units)]
-    P_full, P_pil = frame(plain), frame(pil)
+    small = {
+        i: be.fit_as_pilot(u, ch, 2000, i, True) for i, u in enumerate(units) if be.pilot_sized(u)
+    }
+    pil = [be.fit_as_pilot(be.pilot_of(u), ch, 2000, i, False) for i, u in enumerate(units)]
+    p_full, p_pil = frame(plain), frame(pil)
     studies = sorted({u.study for u in units})
-    post = {s: posterior2(P_full, ch["per_study"][s]["weights"], s) for s in studies}
-    ppost = {s: posterior2(P_pil, ch["pilot_per_study"][s]["weights"], s) for s in studies}
+    post = {s: posterior2(p_full, ch["per_study"][s]["weights"], s) for s in studies}
+    ppost = {s: posterior2(p_pil, ch["pilot_per_study"][s]["weights"], s) for s in studies}
     print("full tau (axes, ratio) per left-out:", {s: summary(p) for s, p in post.items()})
     print("pilot tau:", {s: summary(p) for s, p in ppost.items()})
     rows, prow = [], []
-    for i, s in enumerate(full):
+    for i, s in enumerate(plain):
         st = s.unit.study
-        if getattr(s, "small", False):
-            rows.append(score(s, ch["pilot_per_study"][st]["weights"], ppost[st], 1000 + i))
+        if i in small:
+            rows.append(score(small[i], ch["pilot_per_study"][st]["weights"], ppost[st], 1000 + i))
         else:
             rows.append(score(s, ch["per_study"][st]["weights"], post[st], 1000 + i))
     for i, s in enumerate(pil):
-        prow.append(
-            score(s, ch["pilot_per_study"][s.unit.study]["weights"], ppost[s.unit.study], 1000 + i)
-        )
+        st = s.unit.study
+        prow.append(score(s, ch["pilot_per_study"][st]["weights"], ppost[st], 1000 + i))
     for name, fr in (("full", rows), ("pilot", prow)):
         runs = pd.concat(fr, ignore_index=True)
         st = be.per_study(runs)
         print(name, be.pooled(runs, st).round(4).to_string())
         print(st[["study", "cov50", "cov90", "width90"]].round(3).to_string())
     # simulated laws with the all-studies posteriors
-    allp, allpp = (
-        posterior2(P_full, ch["all"]["weights"], None),
-        posterior2(P_pil, ch["pilot_all"]["weights"], None),
-    )
+    allp = posterior2(p_full, ch["all"]["weights"], None)
+    allpp = posterior2(p_pil, ch["pilot_all"]["weights"], None)
     print("all:", summary(allp), "pilot all:", summary(allpp))
-    import bench_calibration as cal
-
     rng = np.random.default_rng(0)
     rec = []
     for i in range(120):
-        kind = "power" if i % 2 == 0 else "chinchilla"
-        law = cal.draw_law(rng, kind)
-        noise = rng.uniform(0.005, 0.03)
-        design = cal.draw_design(rng, kind)
-        runs = sb.simulate_runs(design, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
-        target = cal.targets(design, kind)
-        new = sb.simulate_runs(target, law=law, noise=noise, random_seed=int(rng.integers(1e9)))
-        group = "one_axis" if kind == "power" else "two_axis"
-        axes = ("params",) if kind == "power" else ("params", "tokens")
-        x = "params" if kind == "power" else None
-        scales = {a: runs[a].to_numpy(float) for a in axes}
-        at = {a: target[a].to_numpy(float) for a in axes}
-        fr = np.random.default_rng(i)
-        pilot = len(runs) <= PILOT_MAX_RUNS
-        preset = ch["pilot_all" if pilot else "all"]
-        priors = ch["exponent_prior_all"] if pilot else {}
-        draws = {
-            f: fit_form(
-                f, scales, runs["loss"].to_numpy(float), x=x, prior=priors.get(f)
-            ).predictive_log(at, 2000, fr)[1]
-            for f in be.GROUPS[group]
-            if (pilot and preset["forms"] == "all") or eligible(f, len(runs))
-        }
-        mixed, _ = mix_draws(draws, preset["weights"][group], random_seed=fr)
-        da, dr = parts(scales, at)
-        d = np.exp(mixed + offsets(allpp if pilot else allp, da, dr, 2000, fr))
+        sim = be.simulated_set(i, rng, ch, 2000)
+        mixed, _ = mix_draws(sim.draws, sim.preset["weights"][sim.group], random_seed=sim.rng)
+        da, dr = parts(sim.scales, sim.at)
+        post_i = allpp if sim.pilot else allp
+        d = np.exp(mixed + offsets(post_i, da, dr, 2000, sim.rng))
         q = np.quantile(d, [0.05, 0.25, 0.75, 0.95], axis=0)
-        truth = new["loss"].to_numpy()
-        for j in range(truth.size):
+        for j, truth in enumerate(sim.truth):
             rec.append(
                 dict(
-                    law=kind,
-                    in90=q[0, j] <= truth[j] <= q[3, j],
-                    in50=q[1, j] <= truth[j] <= q[2, j],
-                    w=(q[3, j] - q[0, j]) / truth[j],
+                    law=sim.kind,
+                    in90=q[0, j] <= truth <= q[3, j],
+                    in50=q[1, j] <= truth <= q[2, j],
+                    w=(q[3, j] - q[0, j]) / truth,
                 )
             )
     sim = pd.DataFrame(rec)
-    print(
-        "simulated",
-        sim[["in50", "in90", "w"]].mean().round(3).to_dict(),
-        sim.groupby("law")[["in50", "in90", "w"]].mean().round(3).to_dict(),
-    )
+    cols = ["in50", "in90", "w"]
+    print("simulated", sim[cols].mean().round(3).to_dict())
+    print(sim.groupby("law")[cols].mean().round(3).to_dict())
 
 
 if __name__ == "__main__":
