@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -28,6 +31,19 @@ INSPECTION_LAW = {
     "shape": 3.0,
     "sigma": 0.04,
 }
+
+
+#: The benchmark scripts (not a package: they import each other by file name).
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def import_benchmark(name: str) -> ModuleType:
+    """Import ``benchmarks/<name>.py`` (with its folder on ``sys.path`` only while importing)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
 
 
 def shared_data_path(*parts: str) -> Path:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import doctest
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from helpers import import_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_codebase
-    finally:
-        sys.path.remove(str(BENCH))
-    return bench_codebase
+    return import_benchmark("bench_codebase")
 
 
 SOURCE = '''"""Module docstring,
@@ -56,3 +49,9 @@ def test_measure_counts_python_and_catalogues_apart(bench, tmp_path):
     assert row["python lines"] == SOURCE.count("\n")
     assert row["code lines"] == 7
     assert row["catalogue + template lines"] == 2
+
+
+def test_docstring_examples_run(bench):
+    failed, attempted = doctest.testmod(bench, verbose=False)
+    assert attempted >= 1
+    assert failed == 0

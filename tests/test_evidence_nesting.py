@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import shared_data_path
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+from helpers import import_benchmark, shared_data_path
 
 
 @pytest.fixture(scope="module")
 def bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import bench_evidence
-    finally:
-        sys.path.remove(str(BENCH))
-    return bench_evidence
+    return import_benchmark("bench_evidence")
 
 
 def _points(seed: int) -> pd.DataFrame:
