@@ -7,6 +7,9 @@ ladders, 95% for the mixture). :func:`form_check` fits a
 :class:`~scaling_bayes.core.mixture.FormMixture` to the same runs, with the weights and
 discrepancy learned across public studies, and sets its forecasts beside the model's at the
 same scales, so a reader sees how much wider an honest interval about the form would be.
+:attr:`FormCheck.forecast` carries the mixture's draws, so the decision itself can be restated
+under form uncertainty: ``compare_scales(check.forecast, plans, ...)`` with the ladder's plans
+and arguments (the review does this and the memo's summary reports it).
 
 Examples
 --------
@@ -14,6 +17,8 @@ Examples
 >>> check = form_check(example_model(), params=[3e9], tokens=[6e10], random_seed=0)
 >>> bool(check.table.loc[0, "mixture_width"] > 0), check.forms[0]
 (True, 'chinchilla')
+>>> check.forecast.law, check.forecast.flat_draws().shape
+('forms', (4000, 1))
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import pandas as pd
 
 from ..core.constants import INTERVAL_PROB
 from ..core.exceptions import DataError
+from ..core.forecast import Forecast
 from ..core.mixture import FormMixture
 from ..core.track_record import TrackRecord
 
@@ -61,6 +67,10 @@ class FormCheck:
     interval_prob : float
     converged : bool
         The model's convergence verdict (the mixture is a deterministic fit).
+    forecast : Forecast
+        The mixture's forecast at the same scales (one chain of ``draws`` draws, in the model's
+        metric): pass it to :func:`~scaling_bayes.decision.compare_scales` to restate the
+        decision under form uncertainty.
     """
 
     table: pd.DataFrame
@@ -69,6 +79,7 @@ class FormCheck:
     track_record: TrackRecord | None
     interval_prob: float
     converged: bool
+    forecast: Forecast
 
     def plot_data(self) -> pd.DataFrame:
         """The numbers a chart of the two intervals would draw: :attr:`table` itself."""
@@ -143,4 +154,5 @@ def form_check(
         track_record=mixed.track_record,
         interval_prob=INTERVAL_PROB,
         converged=bool(single.converged),
+        forecast=mixed,
     )
