@@ -117,3 +117,24 @@ def simulated_data(n_runs: int = 40, seed: int = 0, noise: float = 0.01):
         random_seed=seed,
     )
     return sb.ScalingData.from_frame(runs.drop(columns="loss_true"), compute="compute")
+
+
+def form_decision(model, ladder, seed: int = 0) -> dict:
+    """``form_check`` and ``form_ladder`` for ``RiskMemo``, as ``scaling-bayes review`` makes
+    them: the form mixture's forecasts at the ladder's scales, and the same plans, threshold
+    and targets compared on those forecasts."""
+    import scaling_bayes as sb
+
+    axes = ("params", "tokens") if model.law == "chinchilla" else (model.x,)
+    check = sb.form_check(
+        model, random_seed=seed, **{a: ladder.table[a].to_numpy(float) for a in axes}
+    )
+    form_ladder = sb.compare_scales(
+        check.forecast,
+        [d.plan for d in ladder.draws],
+        threshold=ladder.threshold,
+        random_seed=seed,
+        payback_target=ladder.payback_target,
+        kpi_target=ladder.kpi_target,
+    )
+    return {"form_check": check, "form_ladder": form_ladder}

@@ -34,12 +34,20 @@ def test_review_writes_a_complete_review_with_manifest(tmp_path, fake_fit, capsy
     assert manifest["converged"] is True
     assert manifest["package_version"] == sb.__version__
     names = {f["name"] for f in manifest["files"]}
-    assert {"memo.html", "memo.md", "ladder.csv", "numbers.json", "model.nc"} <= names
+    assert {"memo.html", "memo.md", "ladder.csv", "form_ladder.csv", "numbers.json"} <= names
+    assert "model.nc" in names
     assert names | {MANIFEST} == {p.name for p in out.iterdir()}
     ladder = pd.read_csv(out / "ladder.csv", encoding="utf-8-sig")
     assert ladder["converged"].all() and ladder["p_best"].notna().all()
     numbers = json.loads((out / "numbers.json").read_text())
     assert numbers["converged"] is True
+    # the decision restated on the form mixture's forecasts: same plans, its own numbers
+    forms = pd.read_csv(out / "form_ladder.csv", encoding="utf-8-sig")
+    assert list(forms["plan"]) == list(ladder["plan"]) and forms["converged"].all()
+    for k, p in enumerate(forms["p_roi_above_threshold"], start=1):
+        assert numbers[f"form_check.plans.{k}.p_roi_above_threshold"] == p
+    lead = int(forms["expected_net_benefit"].to_numpy().argmax()) + 1
+    assert numbers["form_check.lead_plan"] == lead
     summary = pd.read_csv(out / "posterior_summary.csv", encoding="utf-8-sig")
     assert "converged" in summary and "parameter" in summary
     # Nothing hidden is left beside the review.
@@ -80,6 +88,8 @@ def test_unconverged_review_withholds_decision_numbers_in_every_export(
     assert {"p_roi_above_threshold", "p_best", "expected_net_benefit"} <= set(decision)
     assert ladder[decision].isna().all().all()
     assert ladder["expected_cost"].notna().all()  # cost does not depend on the fit
+    forms = pd.read_csv(out / "form_ladder.csv", encoding="utf-8-sig")
+    assert not forms["converged"].any() and forms[decision].isna().all().all()
     numbers = json.loads((out / "numbers.json").read_text())
     assert numbers["converged"] is False
     assert not any(k.endswith(("p_roi_above_threshold", "p_best")) for k in numbers)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from helpers import form_decision
 
 import scaling_bayes as sb
 from scaling_bayes.core.mixture import ONE_AXIS_FORMS, TWO_AXIS_FORMS, FormMixture
@@ -99,3 +102,115 @@ def test_memo_refuses_a_form_check_at_other_scales(model):
         sb.RiskMemo(model, ladder, title="t", form_check=other)
     with pytest.raises(sb.DataError, match="form_check must be a FormCheck"):
         sb.RiskMemo(model, ladder, title="t", form_check=ladder)
+
+
+def _plans(integration=(0.0, 0.0)):
+    value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=1.5e6)
+    return [
+        sb.Investment(params=n, tokens=20 * n, value=value, name=f"{n:.0e}", integration=c)
+        for n, c in zip((1e9, 3e9), integration, strict=True)
+    ]
+
+
+def _decisions(model, integration=(0.0, 0.0), threshold=0.2):
+    """The memo's ladder, the form check at its scales and the plans compared on the check's
+    forecasts (``integration``: one-off costs of the plans in that second comparison only)."""
+    ladder = sb.compare_scales(model, _plans(), threshold=0.2, random_seed=0)
+    scales = {a: ladder.table[a].to_numpy() for a in ("params", "tokens")}
+    check = sb.form_check(model, random_seed=0, **scales)
+    forms = sb.compare_scales(
+        check.forecast, _plans(integration), threshold=threshold, random_seed=0
+    )
+    return ladder, check, forms
+
+
+def _summary_text(memo, tmp_path) -> str:
+    memo.to_markdown(tmp_path / "memo.md")
+    text = (tmp_path / "memo.md").read_text(encoding="utf-8")
+    return text.split("## Technical appendix")[0].split("## 技術付録")[0]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_memo_summary_restates_the_decision_on_the_mixture(model, language, tmp_path):
+    ladder, check, forms = _decisions(model)
+    memo = sb.RiskMemo(
+        model,
+        ladder,
+        title="t",
+        date="2026-12-04",
+        language=language,
+        form_check=check,
+        form_ladder=forms,
+    )
+    n = memo.numbers
+    table = forms.table
+    for k in (1, 2):
+        row = table.iloc[k - 1]
+        assert n[f"form_check.plans.{k}.p_roi_above_threshold"] == row["p_roi_above_threshold"]
+        assert n[f"form_check.plans.{k}.expected_net_benefit"] == row["expected_net_benefit"]
+    assert n["form_check.n_draws"] == check.forecast.flat_draws().shape[0] == forms.n_draws
+    assert n["form_check.lead_plan"] == n["lead_plan"] == 2  # the larger plan, under both
+    text = _summary_text(memo, tmp_path)
+    p = table["p_roi_above_threshold"].iloc[1]
+    assert f"{p:.1%}" in text or f"{p:.0%}" in text
+    same = {"en": "stays the same", "ja": "変わりません"}[language]
+    assert same in text
+
+
+@pytest.mark.parametrize(
+    ("integration", "phrase"),
+    [
+        # plan 2 costs USD 2M more in the second comparison: plan 1 would be best
+        ((0.0, 2e6), {"en": "would be plan 1, 1e+09, instead", "ja": "案1（1e+09）に変わります"}),
+        # both cost USD 2M more: doing nothing would be best
+        ((2e6, 2e6), {"en": "doing nothing would be best", "ja": "「何もしない」が最善となります"}),
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_memo_summary_says_when_the_best_plan_changes(
+    model, integration, phrase, language, tmp_path
+):
+    ladder, check, forms = _decisions(model, integration)
+    memo = sb.RiskMemo(
+        model, ladder, title="t", language=language, form_check=check, form_ladder=forms
+    )
+    assert phrase[language] in _summary_text(memo, tmp_path)
+    assert memo.numbers["lead_plan"] == 2
+
+
+def test_memo_without_form_ladder_states_no_mixture_decision(model, tmp_path):
+    ladder, check, _ = _decisions(model)
+    memo = sb.RiskMemo(model, ladder, title="t", form_check=check)
+    assert "form_check.lead_plan" not in memo.numbers
+    assert "Allowing for the law's form" not in _summary_text(memo, tmp_path)
+
+
+def test_memo_refuses_a_form_ladder_that_does_not_match(model):
+    ladder, check, forms = _decisions(model)
+    with pytest.raises(sb.ConfigError, match="pass form_check= too"):
+        sb.RiskMemo(model, ladder, title="t", form_ladder=forms)
+    with pytest.raises(sb.DataError, match="form_ladder must be a ScaleLadder"):
+        sb.RiskMemo(model, ladder, title="t", form_check=check, form_ladder=check)
+    _, _, other_threshold = _decisions(model, threshold=0.0)
+    with pytest.raises(sb.ConfigError, match=r"threshold=0\.0"):
+        sb.RiskMemo(model, ladder, title="t", form_check=check, form_ladder=other_threshold)
+    renamed = [replace(plan, name=f"other {i}") for i, plan in enumerate(_plans())]
+    other_plans = sb.compare_scales(check.forecast, renamed, threshold=0.2, random_seed=0)
+    with pytest.raises(sb.DataError, match="the memo's plans in its order"):
+        sb.RiskMemo(model, ladder, title="t", form_check=check, form_ladder=other_plans)
+    with pytest.raises(sb.DataError, match=r"not computed from form_check\.forecast"):
+        sb.RiskMemo(model, ladder, title="t", form_check=check, form_ladder=ladder)
+
+
+def test_compute_only_plans_are_compared_on_the_mixture_at_their_allocation(model):
+    """A compute-only plan is allocated per draw by the model; the form check forecasts it at
+    the ladder's median allocation, whose compute is the plan's (so the plans still match)."""
+    value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=1.5e6)
+    plans = [sb.Investment(compute=c, value=value) for c in (1.2e20, 1.1e21)]
+    ladder = sb.compare_scales(model, plans, threshold=0.2, random_seed=0)
+    decided = form_decision(model, ladder)
+    forms = decided["form_ladder"]
+    np.testing.assert_allclose(forms.table["compute"], [1.2e20, 1.1e21], rtol=1e-6)
+    assert forms.table["p_roi_above_threshold"].between(0, 1).all()
+    memo = sb.RiskMemo(model, ladder, title="t", **decided)
+    assert memo.numbers["form_check.lead_plan"] in (1, 2)

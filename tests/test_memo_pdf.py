@@ -20,7 +20,7 @@ import unicodedata
 import warnings
 
 import pytest
-from helpers import hand_built_draws
+from helpers import form_decision, hand_built_draws
 from test_exec_summary import inspection_review
 
 import scaling_bayes as sb
@@ -105,6 +105,9 @@ def printed(tmp_path_factory):
         "language_model": (model, ladder),
         "inspection": (inspection_model, inspection_ladder),
     }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        decisions = {story: form_decision(*pair) for story, pair in reviews.items()}
     out = tmp_path_factory.mktemp("pdf")
     pages = {}
     for story, (fitted, result) in reviews.items():
@@ -116,6 +119,9 @@ def printed(tmp_path_factory):
                 language=lang,
                 date="2026-12-03",
                 numbers_files=("numbers.json", "numbers.csv"),
+                # as the review writes it: the summary's longest form, with the decision
+                # restated under form uncertainty
+                **decisions[story],
             )
             html_path = memo.to_html(out / f"{story}_{lang}.html")
             pdf_path = out / f"{story}_{lang}.pdf"

@@ -10,12 +10,15 @@ sibling of ``out`` that is moved into place when complete (:mod:`scaling_bayes.a
 - ``memo.html`` (self-contained, prints to PDF) and ``memo.md`` with its figures;
 - ``numbers.json``: every figure the memo states; ``numbers.csv`` (spreadsheet-safe);
 - ``ladder.csv``, ``posterior_summary.csv``, ``diagnostics.txt``, ``model.nc`` (the fit);
+- ``form_ladder.csv``: the same plans compared on the forecasts of a mixture of plausible forms
+  (:func:`~scaling_bayes.checks.forms.form_check`), the decision allowing for the law's form;
 - ``manifest.json``, written last: every file's size and SHA-256, the package version and
   whether the fit converged.
 
 Every table and JSON file is written by :mod:`scaling_bayes.report.export`: formula-safe cells,
 a ``converged`` column or field. If the fit did not converge the memo says so at the top and
-withholds its decision numbers, and so do ``ladder.csv`` and ``numbers.json``/``numbers.csv``;
+withholds its decision numbers, and so do ``ladder.csv``, ``form_ladder.csv`` and
+``numbers.json``/``numbers.csv``;
 the command line then exits non-zero unless ``--allow-unconverged``.
 """
 
@@ -148,6 +151,15 @@ def _write_review(
         sensitivity = prior_sensitivity(model, alternative, random_seed=seed, **scales)
         # what the plans' intervals would be if they allowed for the law's form being wrong
         forms = form_check(model, random_seed=seed, **_ladder_scales(model, ladder))
+        # ... and the decision on those forecasts: same plans (in the ladder's order), targets
+        form_ladder = compare_scales(
+            forms.forecast,
+            [d.plan for d in ladder.draws],
+            threshold=config.threshold,
+            random_seed=seed,
+            payback_target=config.payback_target,
+            kpi_target=kpi_on_forecast_scale(config.kpi_target, data),
+        )
         language = config.memo.get("language", "en")
         for lang in (language, *[x for x in extra if x != language]):
             memo = RiskMemo(
@@ -159,6 +171,7 @@ def _write_review(
                 pilot=pilot,
                 prior_sensitivity=sensitivity,
                 form_check=forms,
+                form_ladder=form_ladder,
                 threshold=config.threshold,
                 data_path=config.data_path,
                 numbers_files=("numbers.json", "numbers.csv"),
@@ -179,6 +192,12 @@ def _write_review(
         out / "ladder.csv",
         converged=converged,
         withhold=decision_columns(ladder.table),
+    )
+    write_csv(
+        form_ladder.table,
+        out / "form_ladder.csv",
+        converged=converged,
+        withhold=decision_columns(form_ladder.table),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # already recorded above

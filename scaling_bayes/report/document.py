@@ -409,6 +409,8 @@ def _summary(c: Ctx, ok: bool, heading: Heading, numbers_files: tuple) -> list:
     else:
         blocks.append(Para(c.m("headline.withheld")))
     blocks.append(Para(_track_record(c)))
+    if ok and c.has("form_check.lead_plan"):
+        blocks.append(Para(_form_decision(c)))
     if numbers_files:
         items = [(name, name) for name in numbers_files]
         blocks.append(Links(c.m("summary.numbers_files"), items, anchor="summary-end"))
@@ -662,6 +664,44 @@ def _track_record(c: Ctx) -> str:
         held_out=c.integer("track_record.held_out"),
         share=c.pct("track_record.share"),
         note=c.m(f"summary.track_note.{study}"),
+    )
+
+
+def _form_decision(c: Ctx) -> str:
+    """The lead plan's odds and the best plan when the forecasts allow for the law's form
+    (``RiskMemo(form_ladder=)``: the same plans compared on the form mixture's forecasts)."""
+    k = c.v("lead_plan")
+    p = f"form_check.plans.{k}"
+    odds = []
+    if _has_targets(c):
+        if c.has(f"{p}.p_kpi_target_met"):
+            odds.append(c.m("summary.odds_kpi", prob=c.prob(f"{p}.p_kpi_target_met")))
+        if c.has(f"{p}.p_payback_within_target"):
+            odds.append(
+                c.m(
+                    "summary.odds_payback",
+                    months=c.num("targets.payback_months"),
+                    prob=c.prob(f"{p}.p_payback_within_target"),
+                )
+            )
+    if not odds:
+        odds.append(
+            c.m("summary.odds_roi", prob=c.prob(f"{p}.p_roi_above_threshold"), returns=_returns(c))
+        )
+    j = c.v("form_check.lead_plan")
+    if c.v("form_check.best_is_do_nothing"):
+        best = c.m("summary.form_best_nothing")
+    elif j == k:
+        best = c.m("summary.form_best_same")
+    else:
+        best = c.m("summary.form_best_other", j=c.integer("form_check.lead_plan"), plan=c.plan(j))
+    return c.m(
+        "summary.form_decision",
+        n_forms=c.integer("form_check.n_forms"),
+        k=k,
+        nb=c.money(f"{p}.expected_net_benefit"),
+        odds=c.m("summary.odds_separator").join(odds),
+        best=best,
     )
 
 

@@ -66,6 +66,10 @@ class Evidence:
         Acceptability curve of every plan; ``curve_problem`` says why it is missing.
     converged : bool
         The fit and every result built on it converged.
+    form_check : FormCheck or None
+        The plans' forecasts beside a mixture of plausible forms.
+    form_ladder : ScaleLadder or None
+        The same plans compared on the mixture's forecasts.
     """
 
     model: ScalingLawModel
@@ -81,6 +85,7 @@ class Evidence:
     backtest: Backtest | None
     converged: bool
     form_check: FormCheck | None = None
+    form_ladder: ScaleLadder | None = None
 
     @property
     def plans(self) -> list:
@@ -96,6 +101,7 @@ def gather(
     prior_sensitivity: PriorSensitivity | None = None,
     backtest: Backtest | None = None,
     form_check: FormCheck | None = None,
+    form_ladder: ScaleLadder | None = None,
     tornado_result: TornadoResult | None = None,
     curve: AcceptabilityCurve | None = None,
 ) -> Evidence:
@@ -106,7 +112,7 @@ def gather(
     model : ScalingLawModel
         Fitted.
     result : ScaleLadder or RiskResult
-    pilot, prior_sensitivity, backtest, form_check : optional
+    pilot, prior_sensitivity, backtest, form_check, form_ladder : optional
         Passed through (already validated by the memo).
     tornado_result : TornadoResult, optional
         Tornado of the lead plan (checked by the memo); computed here when not given.
@@ -157,6 +163,7 @@ def gather(
         backtest=backtest,
         converged=converged,
         form_check=form_check,
+        form_ladder=form_ladder,
     )
 
 

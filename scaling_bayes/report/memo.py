@@ -82,6 +82,11 @@ class RiskMemo:
         ``form_check(model, ...)`` at the plans' scales, in the ladder's order: the forecast
         section then sets the farthest plan's interval beside that of a mixture of plausible
         forms (what the interval would be if it allowed for the law's form being wrong).
+    form_ladder : ScaleLadder, optional
+        ``compare_scales(form_check.forecast, plans, ...)`` with the plans, threshold and
+        targets of ``ladder_or_risk``: the decision restated on the mixture's forecasts. The
+        summary then says whether the lead plan's odds and the best plan change when the
+        law's form may be wrong. Needs ``form_check``.
     tornado : TornadoResult, optional
         ``tornado(ladder.risk(lead))`` of the plan with the highest expected net benefit, as
         computed by the caller (preferred: the memo then only reads results). When omitted the
@@ -145,6 +150,7 @@ class RiskMemo:
         prior_sensitivity: PriorSensitivity | None = None,
         backtest: Backtest | None = None,
         form_check: FormCheck | None = None,
+        form_ladder: ScaleLadder | None = None,
         tornado: TornadoResult | None = None,
         acceptability: AcceptabilityCurve | None = None,
         threshold: float | None = None,
@@ -165,6 +171,7 @@ class RiskMemo:
         self.prior_sensitivity = _check_prior_sensitivity(prior_sensitivity, model)
         self.backtest = _check_backtest(backtest)
         self.form_check = _check_form_check(form_check, self.result)
+        self.form_ladder = _check_form_ladder(form_ladder, self.form_check, self.result)
         self.tornado = _check_tornado(tornado, self.result)
         self.acceptability = _check_acceptability(acceptability, plans)
         self.threshold = _check_threshold(threshold, self.result)
@@ -184,6 +191,7 @@ class RiskMemo:
                 prior_sensitivity=self.prior_sensitivity,
                 backtest=self.backtest,
                 form_check=self.form_check,
+                form_ladder=self.form_ladder,
                 tornado_result=self.tornado,
                 curve=self.acceptability,
             )
@@ -485,6 +493,44 @@ def _check_form_check(check, result):
             "(or the law's axis) in the ladder's order"
         )
     return check
+
+
+def _check_form_ladder(ladder, check, result):
+    if ladder is None:
+        return None
+    _expect(
+        ladder,
+        ScaleLadder,
+        "form_ladder must be a ScaleLadder (compare_scales(form_check.forecast, plans, ...))",
+    )
+    if check is None:
+        raise ConfigError(
+            "form_ladder restates the decision on form_check's forecasts; pass form_check= too"
+        )
+    mine = [plan.name for plan in _plans(result)]
+    theirs = [d.plan.name for d in ladder.draws]
+    if theirs != mine:
+        raise DataError(
+            f"form_ladder compares plans {theirs}, the memo's results {mine}; call "
+            "compare_scales(form_check.forecast, plans, ...) with the memo's plans in its order"
+        )
+    expected = {
+        "threshold": result.threshold,
+        "payback_target": getattr(result, "payback_target", None),
+        "kpi_target": getattr(result, "kpi_target", None),
+    }
+    for name, value in expected.items():
+        if getattr(ladder, name) != value:
+            raise ConfigError(
+                f"form_ladder was computed with {name}={getattr(ladder, name)!r}, the memo's "
+                f"results with {value!r}; pass the same {name}= to both compare_scales calls"
+            )
+    if ladder.n_draws != check.forecast.flat_draws().shape[0]:
+        raise DataError(
+            "form_ladder was not computed from form_check.forecast (its draw count differs); "
+            "call compare_scales(form_check.forecast, plans, ...)"
+        )
+    return ladder
 
 
 def _check_backtest(bt):

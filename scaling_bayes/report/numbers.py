@@ -172,8 +172,11 @@ def collect(
 
 
 def draws_key(key: str) -> str:
-    """The key of the number of draws behind a probability (simulated pilots for the pilot)."""
-    return "pilot.n_outer" if key.startswith("pilot.") else "n_draws"
+    """The key of the number of draws behind a probability (simulated pilots for the pilot,
+    the mixture's draws for the decision restated under form uncertainty)."""
+    if key.startswith("pilot."):
+        return "pilot.n_outer"
+    return "form_check.n_draws" if key.startswith("form_check.") else "n_draws"
 
 
 _PROVENANCE_UNITS = {
@@ -634,6 +637,45 @@ def _form_check(book: NumberBook, evidence) -> None:
         src = f"FormCheck.track_record ({record.source})"
         book.add("form_check.share", record.share, "fraction", src)
         book.add("form_check.n_studies", record.n_studies, "count", src)
+    if evidence.form_ladder is not None:
+        _form_ladder(book, evidence.form_ladder)
+
+
+def _form_ladder(book: NumberBook, ladder) -> None:
+    """The decision restated on the mixture's forecasts (``RiskMemo(form_ladder=)``)."""
+    t = ladder.table
+    cur = ladder.currency
+    book.add("form_check.n_draws", ladder.n_draws, "count", "form_ladder.n_draws")
+    for i, row in t.iterrows():
+        k = f"form_check.plans.{i + 1}"
+        for col, unit in (
+            ("expected_net_benefit", cur),
+            ("expected_net_benefit_mc_se", cur),
+            ("p_roi_above_threshold", "probability"),
+            ("p_roi_above_threshold_mc_se", "probability"),
+            ("p_best", "probability"),
+            ("p_best_mc_se", "probability"),
+            ("p_kpi_target_met", "probability"),
+            ("p_kpi_target_met_mc_se", "probability"),
+            ("p_payback_within_target", "probability"),
+            ("p_payback_within_target_mc_se", "probability"),
+        ):
+            if col in t.columns and not pd.isna(row[col]):
+                book.add(f"{k}.{col}", row[col], unit, f"form_ladder.table.iloc[{i}]['{col}']")
+    names = list(t["plan"])
+    book.add("form_check.best_option", ladder.best, "text", "form_ladder.best")
+    book.add(
+        "form_check.best_is_do_nothing",
+        ladder.best == DO_NOTHING and DO_NOTHING not in names,
+        "flag",
+        "form_ladder.best == DO_NOTHING",
+    )
+    book.add(
+        "form_check.lead_plan",
+        int(np.argmax(t["expected_net_benefit"].to_numpy())) + 1,
+        "plan number",
+        "argmax of form_ladder.table['expected_net_benefit']",
+    )
 
 
 def _targets(book: NumberBook, evidence) -> None:
