@@ -1,4 +1,4 @@
-"""Decision quality: does the Bayesian review choose better plans than a point fit?
+"""Decision quality: Bayesian fit, form mixture or point fit: which chooses better plans?
 
 Run from the project root::
 
@@ -23,7 +23,7 @@ integration cost per plan; compute at 6ND on a 25M-parameter model (negligible: 
 Candidate plans: 20k, 50k or 200k labelled images, or nothing (keep the pilot's model: net
 benefit 0). The value is against the error observed at the largest pilot run.
 
-Two methods see the same runs and the same business inputs and go through the same code
+Three methods see the same runs and the same business inputs and go through the same code
 (:func:`scaling_bayes.compare_scales` with ``payback_target=18``; common random numbers for the
 business inputs, whose draws are seeded identically for both):
 
@@ -31,6 +31,12 @@ business inputs, whose draws are seeded identically for both):
   weak priors and sampler settings (4 chains x (1000 tune + 2000 draws)), its posterior of the
   law (``kind="mean"``) at each plan; with ``--laws saturating`` also the bounded law for error
   rates (the error rate declared as a metric in [0, 1]);
+- **forms** (``forms``): :class:`scaling_bayes.FormMixture` on the same runs, the one-axis forms
+  (power law with and without a floor, broken power law, saturating) mixed with the weights,
+  discrepancy and exponent prior the package's preset learned on the public studies of
+  ``bench_evidence.py`` (a 5-run fit gets the pilot preset); its law draws (``kind="mean"``:
+  law + discrepancy) at each plan. This is the decision the review restates under form
+  uncertainty (``form_ladder.csv``). Nothing of it was tuned on these simulated PoCs;
 - **point fit** (``point``): the Huber fit of the power law (Hoffmann et al. 2022,
   :func:`scaling_bayes.checks.baselines.fit_huber`), its plug-in forecast repeated for every
   draw, so only the business inputs vary.
@@ -536,6 +542,24 @@ def run_poc(i: int, family: str, rng: np.random.Generator, seed: int, laws=("pow
         out[f"{name}_warnings"] = len(caught)
         results[name] = evaluate_ladder(ladder)
 
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unit-rule notes on the pilot's small counts
+        data = sb.ScalingData.from_frame(
+            runs,
+            params=None,
+            tokens="labelled_images",
+            loss="error_rate",
+            kinds={"tokens": "count"},
+        )
+    mixture = sb.FormMixture(x="tokens", loss_unit="fraction").fit(data)
+    forecast = mixture.predict(tokens=np.asarray(PLANS, float), random_seed=decision_seed)
+    forms_ladder = sb.compare_scales(
+        forecast, plans, random_seed=decision_seed, kind="mean", payback_target=TARGET
+    )
+    results["forms"] = evaluate_ladder(forms_ladder)
+    out["forms_seconds"] = time.perf_counter() - t0
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         huber = fit_huber(None, None, observed, law="power", x=n)
@@ -563,9 +587,9 @@ def run_poc(i: int, family: str, rng: np.random.Generator, seed: int, laws=("pow
 
 # ------------------------------------------------------------------------------ report
 def methods_of(frame: pd.DataFrame) -> list[str]:
-    """Method names in a results frame (``bayes_<law>`` ..., then ``point``)."""
+    """Method names in a results frame (``bayes_<law>`` ..., ``forms``, then ``point``)."""
     names = [c[: -len("_regret")] for c in frame.columns if c.endswith("_regret")]
-    return sorted(names, key=lambda m: (m == "point", m))
+    return sorted(names, key=lambda m: (m == "point", m == "forms", m))
 
 
 def summarise(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -580,6 +604,11 @@ def summarise(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
         for m in methods:
             r, r_se = mean_se(g[f"{m}_regret"])
             d, d_se = mean_se(g[f"{m}_regret"] - g["point_regret"])
+            b, b_se = (
+                mean_se(g[f"{m}_regret"] - g["bayes_power_regret"])
+                if m != "bayes_power" and "bayes_power_regret" in g
+                else (float("nan"), float("nan"))
+            )
             rows.append(
                 {
                     "curves": name,
@@ -589,6 +618,8 @@ def summarise(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     "SE": r_se,
                     "minus point fit": d if m != "point" else float("nan"),
                     "SE of difference": d_se if m != "point" else float("nan"),
+                    "minus Bayes (power)": b,
+                    "SE of that difference": b_se,
                     "share of oracle NB lost": r / oracle,
                     "chose oracle's plan": float((g[f"{m}_choice"] == g["oracle"]).mean()),
                     "oracle NB (JPY)": oracle,
@@ -672,6 +703,11 @@ def main(argv=None) -> int:
         print(
             f"  {m}: median {frame[f'{m}_seconds'].median():.2f} s per fit + ladder; "
             f"{int(frame[f'{m}_converged'].sum())}/{len(frame)} fits converged."
+        )
+    if "forms_seconds" in frame:
+        print(
+            f"  forms: FormMixture (preset), median {frame['forms_seconds'].median():.2f} s per "
+            "fit + ladder."
         )
     if "point_converged" in frame:
         print(

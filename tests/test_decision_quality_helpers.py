@@ -199,11 +199,12 @@ def test_summarise_on_a_hand_made_results_frame(dq):
     import pandas as pd
 
     rows = []
-    for i, (fam, rb, rp) in enumerate(
-        [("power", 0.0, 3.0), ("m4", 2.0, 2.0), ("broken", 1.0, 7.0)]
+    for i, (fam, rb, rf, rp) in enumerate(
+        [("power", 0.0, 0.5, 3.0), ("m4", 2.0, 1.0, 2.0), ("broken", 1.0, 2.0, 7.0)]
     ):
         row = {"poc": i, "family": fam, "oracle": 1, "oracle_nb": 10.0, "baseline": 0.10}
         row.update(bayes_power_regret=rb, point_regret=rp, bayes_power_choice=1, point_choice=i - 1)
+        row.update(forms_regret=rf, forms_choice=1)
         for n, true, bayes, point, paid in zip(
             dq.PLANS,
             (0.08, 0.06, 0.05),
@@ -218,7 +219,10 @@ def test_summarise_on_a_hand_made_results_frame(dq):
             row[f"point_mean_error_{n}"] = point
             row[f"bayes_power_p_payback_{n}"] = 0.5
             row[f"point_p_payback_{n}"] = float(paid)
+            row[f"forms_mean_error_{n}"] = bayes
+            row[f"forms_p_payback_{n}"] = 0.5
         rows.append(row)
+    assert dq.methods_of(pd.DataFrame(rows)) == ["bayes_power", "forms", "point"]
     out = dq.summarise(pd.DataFrame(rows))
     regret = out["regret"].set_index(["curves", "method"])
     assert regret.loc[("all", "bayes_power"), "mean regret (JPY)"] == 1.0
@@ -226,6 +230,9 @@ def test_summarise_on_a_hand_made_results_frame(dq):
     assert regret.loc[("all", "bayes_power"), "minus point fit"] == -3.0
     assert regret.loc[("all", "point"), "chose oracle's plan"] == pytest.approx(1 / 3)
     assert regret.loc[("all", "bayes_power"), "share of oracle NB lost"] == pytest.approx(0.1)
+    # paired against the Bayesian fit: (0.5 - 0 + 1 - 2 + 2 - 1) / 3
+    assert regret.loc[("all", "forms"), "minus Bayes (power)"] == pytest.approx(1 / 6)
+    assert np.isnan(regret.loc[("all", "bayes_power"), "minus Bayes (power)"])
     brier = out["brier"].set_index("method")["Brier"]
     assert brier["bayes_power"] == pytest.approx(0.25)
     assert brier["point"] == 0.0
