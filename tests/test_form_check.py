@@ -214,3 +214,15 @@ def test_compute_only_plans_are_compared_on_the_mixture_at_their_allocation(mode
     assert forms.table["p_roi_above_threshold"].between(0, 1).all()
     memo = sb.RiskMemo(model, ladder, title="t", **decided)
     assert memo.numbers["form_check.lead_plan"] in (1, 2)
+
+
+def test_one_plan_memo_takes_a_one_plan_form_ladder(model, tmp_path):
+    plan = _plans()[1]
+    risk = sb.assess_roi(model, plan, threshold=0.2, random_seed=0)
+    check = sb.form_check(model, random_seed=0, params=[plan.params], tokens=[plan.tokens])
+    forms = sb.compare_scales(check.forecast, [plan], threshold=0.2, random_seed=0)
+    memo = sb.RiskMemo(model, risk, title="t", form_check=check, form_ladder=forms)
+    p = forms.table["p_roi_above_threshold"].iloc[0]
+    assert memo.numbers["form_check.plans.1.p_roi_above_threshold"] == p
+    assert memo.numbers["form_check.lead_plan"] == 1
+    assert "Allowing for the law's form being wrong" in _summary_text(memo, tmp_path)
