@@ -477,28 +477,27 @@ def fit_bayes(runs: pd.DataFrame, law: str, seed: int):
     ``law="saturating"`` with the error rate declared as a bounded metric in [0, 1]."""
     import scaling_bayes as sb
 
-    metric = {}
+    metric = None
     if law == "saturating":
-        metric = {
-            "metric": {
-                "name": "error rate",
-                "unit": "fraction",
-                "direction": "lower",
-                "bounds": (0.0, 1.0),
-            }
-        }
-    data = sb.ScalingData.from_frame(
+        metric = {"name": "error rate", "unit": "fraction", "direction": "lower", "bounds": (0, 1)}
+    model = sb.ScalingLawModel(
+        law=law, x="tokens", chains=CHAINS, tune=TUNE, draws=DRAWS, progressbar=False
+    )
+    return model.fit(pilot_data(runs, metric), random_seed=seed)
+
+
+def pilot_data(runs: pd.DataFrame, metric: dict | None = None):
+    """The pilot runs as the package's data: error rate over labelled images (a count)."""
+    import scaling_bayes as sb
+
+    return sb.ScalingData.from_frame(
         runs,
         params=None,
         tokens="labelled_images",
         loss="error_rate",
         kinds={"tokens": "count"},
-        **metric,
+        metric=metric,
     )
-    model = sb.ScalingLawModel(
-        law=law, x="tokens", chains=CHAINS, tune=TUNE, draws=DRAWS, progressbar=False
-    )
-    return model.fit(data, random_seed=seed)
 
 
 def run_poc(i: int, family: str, rng: np.random.Generator, seed: int, laws=("power",)) -> dict:
@@ -543,22 +542,16 @@ def run_poc(i: int, family: str, rng: np.random.Generator, seed: int, laws=("pow
         results[name] = evaluate_ladder(ladder)
 
     t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unit-rule notes on the pilot's small counts
-        data = sb.ScalingData.from_frame(
-            runs,
-            params=None,
-            tokens="labelled_images",
-            loss="error_rate",
-            kinds={"tokens": "count"},
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mixture = sb.FormMixture(x="tokens", loss_unit="fraction").fit(pilot_data(runs))
+        forecast = mixture.predict(tokens=np.asarray(PLANS, float), random_seed=decision_seed)
+        forms_ladder = sb.compare_scales(
+            forecast, plans, random_seed=decision_seed, kind="mean", payback_target=TARGET
         )
-    mixture = sb.FormMixture(x="tokens", loss_unit="fraction").fit(data)
-    forecast = mixture.predict(tokens=np.asarray(PLANS, float), random_seed=decision_seed)
-    forms_ladder = sb.compare_scales(
-        forecast, plans, random_seed=decision_seed, kind="mean", payback_target=TARGET
-    )
     results["forms"] = evaluate_ladder(forms_ladder)
     out["forms_seconds"] = time.perf_counter() - t0
+    out["forms_warnings"] = len(caught)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
