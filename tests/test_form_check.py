@@ -226,3 +226,24 @@ def test_one_plan_memo_takes_a_one_plan_form_ladder(model, tmp_path):
     assert memo.numbers["form_check.plans.1.p_roi_above_threshold"] == p
     assert memo.numbers["form_check.lead_plan"] == 1
     assert "Allowing for the law's form being wrong" in _summary_text(memo, tmp_path)
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_memo_summary_leaves_out_a_heavy_tailed_mixture_net_benefit(model, language, tmp_path):
+    """An expectation resting on heavy-tailed draws (Pareto k-hat > 0.7) is not stated, as in
+    the headline: a value per unit with a lognormal sigma of 3 makes the mixture's NB heavy."""
+    from scipy import stats
+
+    ladder, check, _ = _decisions(model)
+    value = sb.LinearValue(baseline_loss=2.6, usd_per_loss_unit=stats.lognorm(s=3, scale=1.5e6))
+    heavy = [replace(plan, value=value) for plan in _plans()]
+    forms = sb.compare_scales(check.forecast, heavy, threshold=0.2, random_seed=0)
+    assert forms.table["heavy_tailed"].iloc[1]
+    memo = sb.RiskMemo(
+        model, ladder, title="t", language=language, form_check=check, form_ladder=forms
+    )
+    text = _summary_text(memo, tmp_path)
+    sentence = text[text.index({"en": "Allowing for", "ja": "法則の形が誤って"}[language]) :]
+    shown = {"en": "expected net benefit is not stated (unreliable", "ja": "期待純便益は記載なし（"}
+    assert shown[language] in sentence
+    assert memo.numbers["form_check.plans.2.heavy_tailed"] is True

@@ -695,11 +695,21 @@ def _form_decision(c: Ctx) -> str:
         best = c.m("summary.form_best_same")
     else:
         best = c.m("summary.form_best_other", j=c.integer("form_check.lead_plan"), plan=c.plan(j))
+    if _heavy(c, k, "form_check.plans"):  # an unreliable expectation is not stated
+        nb = c.m(
+            "summary.form_nb_heavy",
+            flag=c.tok(f"{p}.heavy_tailed", c.m("unreliable")),
+            interval=c.pct("interval_prob"),
+            low=c.money(f"{p}.expected_net_benefit_lower"),
+            high=c.money(f"{p}.expected_net_benefit_upper"),
+        )
+    else:
+        nb = c.money(f"{p}.expected_net_benefit")
     return c.m(
         "summary.form_decision",
         n_forms=c.integer("form_check.n_forms"),
         k=k,
-        nb=c.money(f"{p}.expected_net_benefit"),
+        nb=nb,
         odds=c.m("summary.odds_separator").join(odds),
         best=best,
     )
@@ -712,9 +722,10 @@ def _returns(c: Ctx) -> str:
     return c.m("headline.returns", t=c.threshold())
 
 
-def _heavy(c: Ctx, k: int) -> bool:
-    """Plan k's expectations rest on a heavy tail (Pareto k-hat above the limit)."""
-    return bool(c.book.get(f"plans.{k}.heavy_tailed"))
+def _heavy(c: Ctx, k: int, prefix: str = "plans") -> bool:
+    """Plan k's expectations rest on a heavy tail (Pareto k-hat above the limit); ``prefix``
+    ``"form_check.plans"``: in the plans compared on the form mixture's forecasts."""
+    return bool(c.book.get(f"{prefix}.{k}.heavy_tailed"))
 
 
 def _heavy_plans(c: Ctx) -> list[int]:

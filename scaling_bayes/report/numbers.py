@@ -651,6 +651,9 @@ def _form_ladder(book: NumberBook, ladder) -> None:
         for col, unit in (
             ("expected_net_benefit", cur),
             ("expected_net_benefit_mc_se", cur),
+            ("expected_net_benefit_lower", cur),
+            ("expected_net_benefit_upper", cur),
+            ("heavy_tailed", "flag"),
             ("p_roi_above_threshold", "probability"),
             ("p_roi_above_threshold_mc_se", "probability"),
             ("p_best", "probability"),
