@@ -29,7 +29,6 @@ import csv
 import io
 import numbers
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ import pandas as pd
 
 from . import units
 from .constants import FLOPS_PER_PARAM_TOKEN
-from .exceptions import DataError, DesignWarning, format_rows
+from .exceptions import DataError, format_rows
 from .metric import LM_LOSS, Metric, as_metric
 
 __all__ = ["SCALE_AXES", "ScalingData"]
@@ -531,14 +530,6 @@ def design_problems(data: ScalingData, axes: Sequence[str]) -> list[str]:
                 f"law will not fit these runs; check the {metric.name} column and the units of "
                 "the scale columns"
             )
-    return problems
-
-
-def warn_design(data: ScalingData, axes: Sequence[str]) -> list[str]:
-    """Issue a :class:`DesignWarning` for each problem of :func:`design_problems`; return them."""
-    problems = design_problems(data, axes)
-    for problem in problems:
-        warnings.warn(problem, DesignWarning, stacklevel=3)
     return problems
 
 
