@@ -130,13 +130,13 @@ def sample(fit: FormFit, prior, loss, rng) -> tuple[np.ndarray, np.ndarray, floa
 
 
 def predictive(fit: FormFit, theta, sigma, at, rng) -> np.ndarray:
-    """Log predictive draws of a new run at ``at`` from re-weighted draws."""
+    """Log predictive draws of a new run at ``at`` from exact posterior draws."""
     mean = fit.log_mean(theta, at)
     return mean + sigma[:, None] * rng.standard_t(_NU, size=mean.shape)
 
 
 def fit_both(group, scales, loss, x, at, forms, priors, seed) -> tuple[dict, dict, dict]:
-    """Laplace and re-weighted log predictive draws of every form at ``at``; k-hat per form."""
+    """Laplace and exact log predictive draws of every form at ``at``; R-hat per form."""
     rng = np.random.default_rng(seed)
     laplace, exact, rhat = {}, {}, {}
     for f in forms:
