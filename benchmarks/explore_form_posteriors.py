@@ -21,9 +21,10 @@ learned from the Laplace draws, so the "mixture" rows are not a re-learned desig
 - the 15 public studies (full splits, pilot-sized studies as the package fits them) and the
   5-run pilot of each.
 
-Usage (from the project root, ~5 min)::
+Usage (from the project root; ~42 min on 2 cores, ``--relearn`` ~34 min)::
 
     .venv/bin/python benchmarks/explore_form_posteriors.py
+    .venv/bin/python benchmarks/explore_form_posteriors.py --relearn   # choices from exact draws
 
 Results: benchmarks/EVIDENCE_RESULTS.md ("A better posterior per form").
 """
@@ -251,10 +252,103 @@ def real(ch: dict) -> tuple[pd.DataFrame, list]:
     return pd.DataFrame(rows), rhats
 
 
+def relearned(ch: dict) -> None:
+    """The full-study choices (weights, tau) re-learned nested from exact draws, and scored.
+
+    As ``bench_evidence.py --choose`` does from Laplace draws: every split's eligible forms
+    fitted with the weak priors, each study's choice learned from the others' held-out runs.
+    The pilot choices (pilot-sized studies, pilot-sized simulated designs) stay the committed
+    ones: re-learning them refits every pilot once per left-out study.
+    """
+    units = be.all_units()
+    stored, scored = [], []
+    for i, u in enumerate(units):
+        scales = {a: u.train[a].to_numpy(float) for a in u.axes}
+        at = {a: u.test[a].to_numpy(float) for a in u.axes}
+        loss = u.train["loss"].to_numpy(float)
+        d = extrapolation_distance(scales, at)
+        forms = [f for f in be.GROUPS[u.group] if eligible(f, loss.size)]
+        exact = fit_both(u.group, scales, loss, u.x, at, forms, {}, i)[1]
+        stored.append(be.Stored(u, exact, d, None, 0.0))
+        if be.pilot_sized(u):  # scored as the package fits it: the committed pilot choice
+            choice = ch["pilot_per_study"][u.study]
+            priors = ch["exponent_prior_per_study"][u.study]
+            pilot = fit_both(u.group, scales, loss, u.x, at, be.GROUPS[u.group], priors, i)[1]
+            scored.append((u, pilot, d, choice))
+    points = be.points_frame(stored)
+    studies = sorted({u.study for u in units})
+    nested = {s: be.choose(points, s) for s in studies}
+    frames = []
+    for u, st in zip(units, stored, strict=True):
+        if not be.pilot_sized(u):
+            scored.append((u, st.draws, st.distance, nested[u.study]))
+    for i, (u, draws, d, choice) in enumerate(scored):
+        for method, values in method_draws(draws, choice, u.group, d, i).items():
+            if method == "single":
+                continue
+            f = be.score_unit(be.Stored(u, draws, d, None, 0.0, today=values), None, i, "today")
+            f["method"] = f"exact, re-learned: {method}"
+            frames.append(f)
+    runs = pd.concat(frames, ignore_index=True)
+    per = be.per_study(runs)
+    print("\n## Re-learned from exact draws: tau posterior mean per left-out study\n")
+    print(
+        ", ".join(
+            f"{s}: {nested[s]['tau_mean']:.4f} (committed {ch['per_study'][s]['tau_mean']:.4f})"
+            for s in studies
+        )
+    )
+    print("\n## Public studies, pooled\n")
+    print(be.markdown(be.pooled(runs, per), ".3f"))
+    print(be.markdown(per.pivot_table(index="study", columns="method", values="cov90"), ".3f"))
+    preset = be.choose(points, None)
+    print(f"\nall-studies preset: tau mean {preset['tau_mean']:.4f}, weights {preset['weights']}")
+    today = pd.read_csv(be.HERE / "figures" / "evidence_simulated.csv")
+    today = today[today["method"] == "today"].set_index(["dataset", "factor"])["width90"]
+    rng = np.random.default_rng(0)
+    rec = []
+    for i in range(120):
+        sim = be.simulated_set(i, rng, ch, 2000)
+        loss = sim.runs["loss"].to_numpy(float)
+        priors = ch["exponent_prior_all"] if sim.pilot else {}
+        choice = sim.preset if sim.pilot else preset
+        exact = fit_both(
+            sim.group, sim.scales, loss, sim.x, sim.at, list(sim.draws), priors, 10_000 + i
+        )[1]
+        d = extrapolation_distance(sim.scales, sim.at)
+        factors = sim.target["factor"].to_numpy(float)
+        for method, values in method_draws(exact, choice, sim.group, d, i).items():
+            q = np.quantile(values, [0.05, 0.25, 0.75, 0.95], axis=0)
+            for j, truth in enumerate(sim.truth):
+                rec.append(
+                    dict(
+                        method=method,
+                        law=sim.kind,
+                        in50=q[1, j] <= truth <= q[2, j],
+                        in90=q[0, j] <= truth <= q[3, j],
+                        ratio=(q[3, j] - q[0, j]) / truth / today.loc[(i, factors[j])],
+                    )
+                )
+    frame = pd.DataFrame(rec)
+    print("\n## Simulated laws (full designs: the re-learned preset)\n")
+    table = frame.groupby(["method", "law"]).agg(
+        cov50=("in50", "mean"), cov90=("in90", "mean"), width_ratio=("ratio", "median")
+    )
+    overall = frame.groupby("method").agg(
+        cov50=("in50", "mean"), cov90=("in90", "mean"), width_ratio=("ratio", "median")
+    )
+    print(be.markdown(overall.reset_index(), ".3f"))
+    print(be.markdown(table.reset_index(), ".3f"))
+
+
 def main() -> None:
     start = time.perf_counter()
     ch = json.loads(be.CHOICES.read_text())
     print(f"choices file SHA-256 {be.file_hash(be.CHOICES)}")
+    if "--relearn" in sys.argv[1:]:
+        relearned(ch)
+        print(f"\n{time.perf_counter() - start:.0f} s")
+        return
     table_real, k_real = real(ch)
     table_sim, k_sim = simulated(ch)
     table = table_real.merge(table_sim, on=["posterior", "method"])
