@@ -162,6 +162,22 @@ def method_draws(draws: dict, choice: dict, group: str, distance, seed: int) -> 
     }
 
 
+def coverage_records(values, truth, today_width, labels: dict) -> list[dict]:
+    """Per forecast: ``labels``, whether the 50% and 90% central intervals of ``values``
+    (draws, shape (n, k)) hold ``truth`` (k,), and the 90% width relative to the truth over
+    today's relative width ``today_width`` (k,)."""
+    q = np.quantile(values, [0.05, 0.25, 0.75, 0.95], axis=0)
+    return [
+        dict(
+            labels,
+            in50=bool(q[1, j] <= y <= q[2, j]),
+            in90=bool(q[0, j] <= y <= q[3, j]),
+            ratio=(q[3, j] - q[0, j]) / y / today_width[j],
+        )
+        for j, y in enumerate(truth)
+    ]
+
+
 def simulated(ch: dict, n_sets: int = 120) -> tuple[pd.DataFrame, list]:
     today = pd.read_csv(be.HERE / "figures" / "evidence_simulated.csv")
     today = today[today["method"] == "today"].set_index(["dataset", "factor"])["width90"]
@@ -177,20 +193,11 @@ def simulated(ch: dict, n_sets: int = 120) -> tuple[pd.DataFrame, list]:
         rhats += [dict(law=sim.kind, form=f, rhat=k, n=loss.size) for f, k in rhat.items()]
         d = extrapolation_distance(sim.scales, sim.at)
         factors = sim.target["factor"].to_numpy(float)
+        today_width = today.loc[[(i, f) for f in factors]].to_numpy(float)
         for posterior, draws in (("Laplace", laplace), ("exact", exact)):
             for method, values in method_draws(draws, sim.preset, sim.group, d, i).items():
-                q = np.quantile(values, [0.05, 0.25, 0.75, 0.95], axis=0)
-                for j, truth in enumerate(sim.truth):
-                    rec.append(
-                        dict(
-                            posterior=posterior,
-                            method=method,
-                            law=sim.kind,
-                            in50=q[1, j] <= truth <= q[2, j],
-                            in90=q[0, j] <= truth <= q[3, j],
-                            ratio=(q[3, j] - q[0, j]) / truth / today.loc[(i, factors[j])],
-                        )
-                    )
+                labels = dict(posterior=posterior, method=method, law=sim.kind)
+                rec += coverage_records(values, sim.truth, today_width, labels)
     frame = pd.DataFrame(rec)
     out = frame.groupby(["posterior", "method"], sort=False).agg(
         sim_cov50=("in50", "mean"), sim_cov90=("in90", "mean"), sim_width_ratio=("ratio", "median")
@@ -317,18 +324,10 @@ def relearned(ch: dict) -> None:
         )[1]
         d = extrapolation_distance(sim.scales, sim.at)
         factors = sim.target["factor"].to_numpy(float)
+        today_width = today.loc[[(i, f) for f in factors]].to_numpy(float)
         for method, values in method_draws(exact, choice, sim.group, d, i).items():
-            q = np.quantile(values, [0.05, 0.25, 0.75, 0.95], axis=0)
-            for j, truth in enumerate(sim.truth):
-                rec.append(
-                    dict(
-                        method=method,
-                        law=sim.kind,
-                        in50=q[1, j] <= truth <= q[2, j],
-                        in90=q[0, j] <= truth <= q[3, j],
-                        ratio=(q[3, j] - q[0, j]) / truth / today.loc[(i, factors[j])],
-                    )
-                )
+            labels = dict(method=method, law=sim.kind)
+            rec += coverage_records(values, sim.truth, today_width, labels)
     frame = pd.DataFrame(rec)
     print("\n## Simulated laws (full designs: the re-learned preset)\n")
     table = frame.groupby(["method", "law"]).agg(

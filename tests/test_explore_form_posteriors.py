@@ -43,3 +43,14 @@ def test_sampler_matches_the_laplace_posterior_where_it_is_near_gaussian(ex, cle
     assert np.all(np.abs(theta.mean(axis=0) - fit.theta) < 0.5 * sd)
     assert np.all((theta.std(axis=0) > 0.7 * sd) & (theta.std(axis=0) < 1.3 * sd))
     assert 0.007 < np.median(sigma) < 0.013  # the simulated noise, 1%
+
+
+def test_coverage_records_say_which_intervals_hold_the_truth(ex):
+    draws = np.random.default_rng(0).normal(0.0, 1.0, size=(20_000, 3))
+    # 0.1 sd from the centre: inside both; 1.0 sd: outside the 50% (+-0.674), inside the 90%
+    # (+-1.645); 2.0 sd: outside both
+    rec = ex.coverage_records(draws, [0.1, 1.0, 2.0], np.array([1.0, 2.0, 4.0]), {"law": "x"})
+    assert [(r["in50"], r["in90"]) for r in rec] == [(True, True), (False, True), (False, False)]
+    assert all(r["law"] == "x" for r in rec)
+    # width of the 90% interval (3.29 sd) over the truth, over today's relative width
+    assert rec[0]["ratio"] == pytest.approx(2 * 1.645 / 0.1 / 1.0, rel=0.03)
