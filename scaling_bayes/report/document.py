@@ -488,6 +488,19 @@ def _has_targets(c: Ctx) -> bool:
     return c.has("targets.kpi") or c.has("targets.payback_months")
 
 
+def _target_odds(c: Ctx, p: str) -> list[str]:
+    """The odds of meeting the KPI and payback targets of the plan whose numbers are under
+    ``p`` (``"plans.<k>"`` or ``"form_check.plans.<k>"``): one phrase per target set."""
+    odds = []
+    if c.has(f"{p}.p_kpi_target_met"):
+        odds.append(c.m("summary.odds_kpi", prob=c.prob(f"{p}.p_kpi_target_met")))
+    if c.has(f"{p}.p_payback_within_target"):
+        months = c.num("targets.payback_months")
+        prob = c.prob(f"{p}.p_payback_within_target")
+        odds.append(c.m("summary.odds_payback", months=months, prob=prob))
+    return odds
+
+
 def _decision(c: Ctx) -> str:
     k = c.v("lead_plan")
     p = f"plans.{k}"
@@ -512,20 +525,15 @@ def _decision(c: Ctx) -> str:
             prob=c.prob(f"{p}.p_roi_above_threshold"),
             returns=_returns(c),
         )
-    targets, odds = [], []
+    targets = []
     if c.has("targets.kpi"):
         op = c.m(
             "summary.op_higher" if c.book.get("metric.higher_is_better") else "summary.op_lower"
         )
         targets.append(c.m("summary.target_kpi", op=op, kpi=_mval(c, "targets.kpi")))
-        if c.has(f"{p}.p_kpi_target_met"):
-            odds.append(c.m("summary.odds_kpi", prob=c.prob(f"{p}.p_kpi_target_met")))
     if c.has("targets.payback_months"):
-        months = c.num("targets.payback_months")
-        targets.append(c.m("summary.target_payback", months=months))
-        if c.has(f"{p}.p_payback_within_target"):
-            prob = c.prob(f"{p}.p_payback_within_target")
-            odds.append(c.m("summary.odds_payback", months=months, prob=prob))
+        targets.append(c.m("summary.target_payback", months=c.num("targets.payback_months")))
+    odds = _target_odds(c, p)
     return c.m(
         "summary.decision_targets",
         targets=c.m("summary.target_separator").join(targets),
@@ -672,18 +680,7 @@ def _form_decision(c: Ctx) -> str:
     (``RiskMemo(form_ladder=)``: the same plans compared on the form mixture's forecasts)."""
     k = c.v("lead_plan")
     p = f"form_check.plans.{k}"
-    odds = []
-    if _has_targets(c):
-        if c.has(f"{p}.p_kpi_target_met"):
-            odds.append(c.m("summary.odds_kpi", prob=c.prob(f"{p}.p_kpi_target_met")))
-        if c.has(f"{p}.p_payback_within_target"):
-            odds.append(
-                c.m(
-                    "summary.odds_payback",
-                    months=c.num("targets.payback_months"),
-                    prob=c.prob(f"{p}.p_payback_within_target"),
-                )
-            )
+    odds = _target_odds(c, p)
     if not odds:
         odds.append(
             c.m("summary.odds_roi", prob=c.prob(f"{p}.p_roi_above_threshold"), returns=_returns(c))
