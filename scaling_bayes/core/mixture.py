@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,9 +56,12 @@ from scipy import optimize
 
 from .constants import FLOPS_PER_PARAM_TOKEN, INTERVAL_PROB
 from .data import ScalingData
+from .diagnostics import NOT_CONVERGED_BANNER, ConvergenceReport, warn_if_unconverged
 from .discrepancy import Discrepancy, extrapolation_distance
-from .exceptions import ConfigError, DataError, NotFittedError
+from .exceptions import ConfigError, DataError, NotFittedError, check_choice
 from .forecast import Forecast, build_predictions, interval_split, scales_frame
+from .form_posterior import DEFAULT_SETTINGS as NUTS_SETTINGS
+from .form_posterior import sample_form
 from .track_record import track_record
 
 if TYPE_CHECKING:
@@ -86,8 +90,11 @@ def _sigmoid(u):
     return 1.0 / (1.0 + np.exp(-u))
 
 
-def _softplus(u):
-    return np.logaddexp(0.0, u)
+#: The array functions the forms below are written with, for NumPy (forecasts, Laplace fits);
+#: :mod:`scaling_bayes.core.form_posterior` passes PyTensor's to sample the same forms by NUTS.
+NUMPY_OPS = SimpleNamespace(
+    exp=np.exp, log=np.log, log1p=np.log1p, logaddexp=np.logaddexp, sigmoid=_sigmoid
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,10 @@ class FormSpec:
     prior_mean, prior_sd : tuple of float
         Normal priors on the coordinates.
     relative : callable
-        ``relative(theta, z) -> L / y_min``; ``theta`` maps coordinate names to arrays,
-        ``z`` maps ``"params"``, ``"tokens"`` or ``"x"`` to ``log(scale / reference)``.
+        ``relative(theta, z, ops) -> L / y_min``; ``theta`` maps coordinate names to arrays,
+        ``z`` maps ``"params"``, ``"tokens"`` or ``"x"`` to ``log(scale / reference)``, ``ops``
+        holds ``exp``, ``log``, ``log1p``, ``logaddexp`` and ``sigmoid`` of the array library
+        (:data:`NUMPY_OPS`, or PyTensor's), so each form is written once for both.
     """
 
     name: str
@@ -121,61 +130,62 @@ class FormSpec:
 _LOG03 = math.log(0.3)
 
 
-def _chinchilla(t, z):
+def _chinchilla(t, z, ops):
     return (
-        _sigmoid(t["logit_e"])
-        + np.exp(t["log_a"] - np.exp(t["log_alpha"]) * z["params"])
-        + np.exp(t["log_b"] - np.exp(t["log_beta"]) * z["tokens"])
+        ops.sigmoid(t["logit_e"])
+        + ops.exp(t["log_a"] - ops.exp(t["log_alpha"]) * z["params"])
+        + ops.exp(t["log_b"] - ops.exp(t["log_beta"]) * z["tokens"])
     )
 
 
-def _alpha_eq_beta(t, z):
-    alpha = np.exp(t["log_alpha"])
+def _alpha_eq_beta(t, z, ops):
+    alpha = ops.exp(t["log_alpha"])
     return (
-        _sigmoid(t["logit_e"])
-        + np.exp(t["log_a"] - alpha * z["params"])
-        + np.exp(t["log_b"] - alpha * z["tokens"])
+        ops.sigmoid(t["logit_e"])
+        + ops.exp(t["log_a"] - alpha * z["params"])
+        + ops.exp(t["log_b"] - alpha * z["tokens"])
     )
 
 
-def _farseer(t, z):
-    beta = np.exp(t["log_beta"] + t["gamma"] * z["params"])
+def _farseer(t, z, ops):
+    beta = ops.exp(t["log_beta"] + t["gamma"] * z["params"])
     return (
-        _sigmoid(t["logit_e"])
-        + np.exp(t["log_a"] - np.exp(t["log_alpha"]) * z["params"])
-        + np.exp(t["log_b"] - beta * z["tokens"])
+        ops.sigmoid(t["logit_e"])
+        + ops.exp(t["log_a"] - ops.exp(t["log_alpha"]) * z["params"])
+        + ops.exp(t["log_b"] - beta * z["tokens"])
     )
 
 
-def _kaplan_floor(t, z):
-    alpha_n, alpha_d = np.exp(t["log_alpha"]), np.exp(t["log_alpha_d"])
-    k = _sigmoid(t["logit_k"])
+def _kaplan_floor(t, z, ops):
+    alpha_n, alpha_d = ops.exp(t["log_alpha"]), ops.exp(t["log_alpha_d"])
+    k = ops.sigmoid(t["logit_k"])
     # Written so that the bracket is 1 at the reference scale: a is the reducible share there.
-    log_bracket = np.logaddexp(
-        np.log(k) - alpha_n / alpha_d * z["params"], np.log1p(-k) - z["tokens"]
+    log_bracket = ops.logaddexp(
+        ops.log(k) - alpha_n / alpha_d * z["params"], ops.log1p(-k) - z["tokens"]
     )
-    return _sigmoid(t["logit_e"]) + np.exp(t["log_a"] + alpha_d * log_bracket)
+    return ops.sigmoid(t["logit_e"]) + ops.exp(t["log_a"] + alpha_d * log_bracket)
 
 
-def _power(t, z):
-    return _sigmoid(t["logit_e"]) + np.exp(t["log_a"] - np.exp(t["log_alpha"]) * z["x"])
+def _power(t, z, ops):
+    return ops.sigmoid(t["logit_e"]) + ops.exp(t["log_a"] - ops.exp(t["log_alpha"]) * z["x"])
 
 
-def _broken_power(t, z):
-    alpha, after = np.exp(t["log_alpha"]), np.exp(t["log_alpha_after"])
-    log_term = t["log_a"] - alpha * z["x"] - (after - alpha) * _softplus(z["x"] - t["log_break"])
-    return _sigmoid(t["logit_e"]) + np.exp(log_term)
+def _broken_power(t, z, ops):
+    alpha, after = ops.exp(t["log_alpha"]), ops.exp(t["log_alpha_after"])
+    bend = ops.logaddexp(0.0, z["x"] - t["log_break"])  # softplus
+    log_term = t["log_a"] - alpha * z["x"] - (after - alpha) * bend
+    return ops.sigmoid(t["logit_e"]) + ops.exp(log_term)
 
 
-def _power_no_floor(t, z):
-    return np.exp(t["log_a"] - np.exp(t["log_alpha"]) * z["x"])
+def _power_no_floor(t, z, ops):
+    return ops.exp(t["log_a"] - ops.exp(t["log_alpha"]) * z["x"])
 
 
-def _saturating(t, z):
+def _saturating(t, z, ops):
     # M4-like sigmoid in log x (Alabdulmohsin et al. 2022 with its shape exponent fixed at 1):
     # from a ceiling U = E + span at small x down to the floor E.
-    return _sigmoid(t["logit_e"]) + np.exp(t["log_span"]) * _sigmoid(
-        -np.exp(t["log_alpha"]) * (z["x"] - t["log_scale"])
+    return ops.sigmoid(t["logit_e"]) + ops.exp(t["log_span"]) * ops.sigmoid(
+        -ops.exp(t["log_alpha"]) * (z["x"] - t["log_scale"])
     )
 
 
@@ -291,6 +301,9 @@ BASE_FORMS = ("chinchilla", "power")
 
 TWO_AXIS_FORMS = tuple(k for k, v in FORMS.items() if v.axes == _TWO)
 ONE_AXIS_FORMS = tuple(k for k, v in FORMS.items() if v.axes == ("x",))
+
+#: How a form's posterior is computed (:func:`fit_form`).
+POSTERIORS = ("laplace", "nuts")
 
 #: Degrees of freedom of the Student-t noise on log loss (the package's default likelihood).
 _NU = 4.0
@@ -457,7 +470,7 @@ def preset_law_weights(laws: Mapping[str, str], n_runs: int | None = None) -> di
 # ---------------------------------------------------------------------------------- one form
 @dataclass(frozen=True)
 class FormFit:
-    """The Laplace posterior of one form fitted to one set of runs.
+    """The posterior of one form fitted to one set of runs: Laplace, or sampled by NUTS.
 
     Attributes
     ----------
@@ -479,6 +492,14 @@ class FormFit:
     rss : float
         Weighted (Student-t IRLS) residual sum of squares of log loss at the mode.
     n_runs : int
+    posterior_draws : numpy.ndarray or None
+        Draws of the coordinates from the exact posterior, shape ``(S, p)``, when the form was
+        sampled by NUTS (``fit_form(..., posterior="nuts")``); None for the Laplace fit, whose
+        draws come from ``theta`` and ``cov``.
+    sigma_draws : numpy.ndarray or None
+        The noise sd of the same draws, shape ``(S,)``.
+    diagnostics : ConvergenceReport or None
+        The NUTS fit's convergence verdict; None for the Laplace fit (deterministic).
     """
 
     spec: FormSpec
@@ -492,6 +513,19 @@ class FormFit:
     train: dict
     rss: float
     n_runs: int
+    posterior_draws: np.ndarray | None = field(default=None, repr=False)
+    sigma_draws: np.ndarray | None = field(default=None, repr=False)
+    diagnostics: ConvergenceReport | None = field(default=None, repr=False)
+
+    @property
+    def posterior(self) -> str:
+        """``"nuts"`` for a sampled fit, ``"laplace"`` otherwise."""
+        return "laplace" if self.posterior_draws is None else "nuts"
+
+    @property
+    def converged(self) -> bool:
+        """The NUTS fit's verdict; always True for the (deterministic) Laplace fit."""
+        return self.diagnostics is None or self.diagnostics.converged
 
     @property
     def sigma(self) -> float:
@@ -509,23 +543,39 @@ class FormFit:
         t = {c: theta[:, i][:, None] for i, c in enumerate(self.spec.coords)}
         z = {k: v[None, :] for k, v in self._z(scales).items()}
         with np.errstate(over="ignore"):
-            return math.log(self.y_min) + np.log(self.spec.relative(t, z))
+            return math.log(self.y_min) + np.log(self.spec.relative(t, z, NUMPY_OPS))
+
+    def draw_posterior(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Joint draws of the coordinates ``(n, p)`` and the noise sd ``(n,)``.
+
+        From the Laplace posterior (normal coordinates, inverse-gamma noise variance), or, for
+        a NUTS fit, resampled with replacement from its draws.
+        """
+        if self.posterior_draws is not None and self.sigma_draws is not None:
+            pick = rng.integers(0, self.sigma_draws.size, size=n)
+            return self.posterior_draws[pick], self.sigma_draws[pick]
+        return self.draw_coords(rng, n), self.draw_sigma(rng, n)
 
     def draw_coords(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Draws of the coordinates from the Laplace posterior, shape ``(n, p)``."""
+        """Draws of the coordinates from the posterior, shape ``(n, p)``."""
+        if self.posterior_draws is not None:
+            return self.posterior_draws[rng.integers(0, len(self.posterior_draws), size=n)]
         chol = np.linalg.cholesky(self.cov)
         return self.theta[None, :] + rng.standard_normal((n, self.theta.size)) @ chol.T
 
     def draw_sigma(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Draws of the noise sd on log loss from its inverse-gamma posterior."""
+        """Draws of the noise sd on log loss from its posterior, shape ``(n,)``."""
+        if self.sigma_draws is not None:
+            return self.sigma_draws[rng.integers(0, self.sigma_draws.size, size=n)]
         return np.sqrt(self.noise_scale / rng.gamma(self.noise_shape, 1.0, size=n))
 
     def predictive_log(
         self, scales: Mapping[str, np.ndarray], n: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
         """Draws of ``log L`` of the law and of a new run (law + noise), each shape ``(n, k)``."""
-        mean = self.log_mean(self.draw_coords(rng, n), scales)
-        noise = self.draw_sigma(rng, n)[:, None] * rng.standard_t(_NU, size=mean.shape)
+        theta, sigma = self.draw_posterior(rng, n)
+        mean = self.log_mean(theta, scales)
+        noise = sigma[:, None] * rng.standard_t(_NU, size=mean.shape)
         return mean, mean + noise
 
     def parameters(self, n: int = 4000, random_seed: int = 0) -> pd.DataFrame:
@@ -600,8 +650,11 @@ def fit_form(
     *,
     x: str | None = None,
     prior: Mapping[str, Sequence[float]] | None = None,
+    posterior: str = "laplace",
+    random_seed: int | None = None,
+    sampler_settings: Mapping | None = None,
 ) -> FormFit:
-    """Fit one form by its Laplace posterior.
+    """Fit one form by its Laplace posterior, or sample its exact posterior by NUTS.
 
     Parameters
     ----------
@@ -616,6 +669,15 @@ def fit_form(
     prior : mapping of coordinate name to (mean, sd), optional
         Normal priors replacing the form's weak defaults for some coordinates, e.g. the
         exponents' prior learned across studies (:func:`learn_exponent_prior`).
+    posterior : {"laplace", "nuts"}
+        ``"laplace"`` (milliseconds): the normal approximation at the mode. ``"nuts"``: the
+        same posterior sampled exactly (:mod:`scaling_bayes.core.form_posterior`; about a
+        second per form once compiled); the Laplace fit still gives ``theta`` and ``cov``.
+    random_seed : int, optional
+        Seed of the NUTS fit.
+    sampler_settings : mapping, optional
+        Overrides of the NUTS settings (``draws``, ``tune``, ``chains``, ``cores``,
+        ``target_accept``, ``sampler``; see ``form_posterior.DEFAULT_SETTINGS``).
 
     Returns
     -------
@@ -634,6 +696,7 @@ def fit_form(
         if spec not in FORMS:
             raise ConfigError(f"unknown form {spec!r}; choose from {', '.join(FORMS)}")
         spec = FORMS[spec]
+    check_choice(posterior, POSTERIORS, "posterior")
     if spec.axes == ("x",):
         if x is None or x not in scales:
             raise ConfigError(
@@ -664,7 +727,7 @@ def fit_form(
         # scale: per-run sigma / sqrt(IRLS weight) of the Student-t noise
         t = dict(zip(spec.coords, theta, strict=True))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            pred = np.log(spec.relative(t, z))
+            pred = np.log(spec.relative(t, z, NUMPY_OPS))
         r = (log_y - pred) / scale
         r = np.where(np.isfinite(r), r, 1e6)
         return np.concatenate([r, (theta - mean0) / sd0])
@@ -693,7 +756,7 @@ def fit_form(
     cov = np.linalg.inv(precision + 1e-9 * np.eye(precision.shape[0]))
     cov = 0.5 * (cov + cov.T)
     rss = float(np.sum(weights * r**2))
-    return FormFit(
+    fit = FormFit(
         spec=spec,
         theta=res.x,
         cov=cov,
@@ -705,6 +768,28 @@ def fit_form(
         train=train,
         rss=rss,
         n_runs=int(y.size),
+    )
+    if posterior == "laplace":
+        return fit
+    draws = sample_form(
+        spec,
+        z,
+        log_y,
+        mode=fit.theta,
+        cov=fit.cov,
+        sigma_mode=fit.sigma,
+        prior_mean=mean0,
+        prior_sd=sd0,
+        noise_prior=_NOISE_PRIOR,
+        nu=_NU,
+        random_seed=random_seed,
+        settings=sampler_settings,
+    )
+    return replace(
+        fit,
+        posterior_draws=draws.theta,
+        sigma_draws=draws.sigma,
+        diagnostics=draws.diagnostics,
     )
 
 
@@ -993,6 +1078,14 @@ class FormMixture:
     draws : int
         Predictive draws per forecast.
     loss_unit : str
+    posterior : {"laplace", "nuts"}
+        How each form's posterior is computed (:func:`fit_form`): the Laplace approximation
+        (milliseconds; the weights and discrepancy presets were learned with it), or its exact
+        posterior sampled by NUTS (about a second per form once compiled; better calibrated
+        on clean laws, see ``benchmarks/EVIDENCE_RESULTS.md``, "A better posterior per form").
+    sampler_settings : mapping, optional
+        Overrides of the NUTS settings of each form (``draws``, ``tune``, ``chains``,
+        ``cores``, ``target_accept``, ``sampler``).
 
     Attributes
     ----------
@@ -1005,6 +1098,10 @@ class FormMixture:
     prior_ : dict
         The exponent priors used, ``{form: {coord: [mean, sd]}}`` (empty: weak defaults).
     n_runs_ : int
+    converged_ : bool
+        Whether every form's NUTS fit converged (always True for Laplace fits). An unconverged
+        fit warns once, at :meth:`fit`; its forecasts carry the verdict
+        (``Forecast.converged``), as do :meth:`summary` and ``repr``.
 
     Examples
     --------
@@ -1030,6 +1127,8 @@ class FormMixture:
         prior: str | Mapping | None = "preset",
         draws: int = 4000,
         loss_unit: str = "nats/token",
+        posterior: str = "laplace",
+        sampler_settings: Mapping | None = None,
     ) -> None:
         self.forms = forms
         self.x = x
@@ -1038,6 +1137,8 @@ class FormMixture:
         self.prior = prior
         self.draws = draws
         self.loss_unit = loss_unit
+        self.posterior = posterior
+        self.sampler_settings = sampler_settings
         self._check_arguments()
 
     def _form_names(self) -> tuple[str, ...]:
@@ -1089,6 +1190,12 @@ class FormMixture:
             raise ConfigError("prior must be 'preset', None or {form: {coord: (mean, sd)}}")
         if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 4:
             raise ConfigError(f"draws must be an integer >= 4; got {self.draws!r}")
+        check_choice(self.posterior, POSTERIORS, "posterior")
+        unknown = sorted(set(self.sampler_settings or {}) - set(NUTS_SETTINGS))
+        if unknown:
+            raise ConfigError(
+                f"sampler_settings has unknown key(s) {unknown}; use {', '.join(NUTS_SETTINGS)}"
+            )
 
     def _preset(self) -> dict:
         # Pilots (PILOT_MAX_RUNS runs or fewer) get the preset learned on 5-run pilots.
@@ -1128,8 +1235,13 @@ class FormMixture:
         return Discrepancy(np.asarray(preset["tau_grid"]), prob / prob.sum())
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: ScalingData) -> FormMixture:
-        """Fit every form to the runs (deterministic; returns ``self``)."""
+    def fit(self, data: ScalingData, *, random_seed: int | None = None) -> FormMixture:
+        """Fit every form to the runs; returns ``self``.
+
+        Laplace fits are deterministic; NUTS fits (``posterior="nuts"``) are seeded by
+        ``random_seed`` (each form from its own stream) and warn once here if one did not
+        converge.
+        """
         if not isinstance(data, ScalingData):
             raise DataError("fit() takes a ScalingData; build it with ScalingData.from_frame")
         frame = data.frame
@@ -1148,9 +1260,23 @@ class FormMixture:
         self.skipped_ = tuple(n for n in self._form_names() if n not in names)
         self.n_runs_ = int(loss.size)
         self.prior_ = self._resolved_prior(self.n_runs_)
+        seeds = np.random.SeedSequence(random_seed).generate_state(len(names))
         self.fits_ = {
-            n: fit_form(n, scales, loss, x=self.x, prior=self.prior_.get(n)) for n in names
+            n: fit_form(
+                n,
+                scales,
+                loss,
+                x=self.x,
+                prior=self.prior_.get(n),
+                posterior=self.posterior,
+                random_seed=int(seed),
+                sampler_settings=self.sampler_settings,
+            )
+            for n, seed in zip(names, seeds, strict=True)
         }
+        for name, fit in self.fits_.items():
+            if fit.diagnostics is not None:
+                warn_if_unconverged(fit.diagnostics, f"the form '{name}' and forecasts mixing it")
         self.weights_ = self._resolved_weights()
         self.discrepancy_ = self._resolved_discrepancy()
         self.data_ = data
@@ -1168,6 +1294,7 @@ class FormMixture:
     ) -> FormMixture:
         """A fitted mixture from forms fitted with :func:`fit_form` (no refit)."""
         out = cls(tuple(fits), x=x, weights=dict(weights), discrepancy=discrepancy, draws=draws)
+        out.posterior = "nuts" if any(f.posterior == "nuts" for f in fits.values()) else "laplace"
         out.fits_ = dict(fits)
         out.n_runs_ = min(f.n_runs for f in out.fits_.values())
         out.weights_ = out._resolved_weights()
@@ -1177,6 +1304,12 @@ class FormMixture:
     def _check_fitted(self, what: str) -> None:
         if not hasattr(self, "fits_"):
             raise NotFittedError(f"call fit() before {what}()")
+
+    @property
+    def converged_(self) -> bool:
+        """Whether every fitted form converged (Laplace fits always do)."""
+        self._check_fitted("converged_")
+        return all(fit.converged for fit in self.fits_.values())
 
     # ------------------------------------------------------------------ predict
     def _requested(self, params, tokens, compute) -> dict:
@@ -1270,6 +1403,7 @@ class FormMixture:
             idata=build_predictions(loss, mean, table),
             scales=table,
             law="forms",
+            converged=self.converged_,
             loss_unit=self.loss_unit,
             interval_parts=self._split(scales, parts, split_rng, INTERVAL_PROB),
             track_record=track_record(kind),
@@ -1317,11 +1451,13 @@ class FormMixture:
         ``fitted_by_prior`` is True for a form with fewer runs than its coordinates + 2
         (:func:`eligible`), which only a pilot mixes (:func:`forms_to_fit`): its parameters say
         more about the prior (and, for pilots, the exponents of other studies) than the runs.
+        ``converged`` is the form's NUTS verdict (True for Laplace fits).
         """
         self._check_fitted("summary")
         frames = []
         for name, fit in self.fits_.items():
             table = fit.parameters()
+            table["converged"] = fit.converged
             table.insert(0, "fitted_by_prior", not eligible(name, self.n_runs_))
             table.insert(0, "weight", self.weights_[name])
             table.insert(0, "form", name)
@@ -1329,5 +1465,10 @@ class FormMixture:
         return pd.concat(frames, ignore_index=True)
 
     def __repr__(self) -> str:
-        state = "fitted" if hasattr(self, "fits_") else "not fitted"
-        return f"FormMixture(forms={self._form_names()}, x={self.x!r}, {state})"
+        state = "not fitted"
+        if hasattr(self, "fits_"):
+            state = "fitted" if self.converged_ else f"fitted, {NOT_CONVERGED_BANNER}"
+        return (
+            f"FormMixture(forms={self._form_names()}, x={self.x!r}, "
+            f"posterior={self.posterior!r}, {state})"
+        )
