@@ -4,6 +4,7 @@ Run from the project root (on a quiet machine: every number is wall time)::
 
     .venv/bin/python benchmarks/bench_speed.py --repeats 3 [--demo] [--evidence]
     .venv/bin/python benchmarks/bench_speed.py --quick      # smoke run, a few minutes
+    .venv/bin/python benchmarks/bench_speed.py --forms      # today's fit and the form mixtures
 
 Every fit of ours uses the package defaults (4 chains x (1000 tune + 2000 draws)). Two paths:
 
@@ -117,7 +118,7 @@ def worker_ours(sampler: str = "auto", quick: bool = False) -> dict:
     return result
 
 
-def worker_mixture() -> dict:
+def worker_mixture(posterior: str = "laplace") -> dict:
     """Form uncertainty (``FormMixture``): fit and forecast one scale, cold then warm."""
     import warnings
 
@@ -132,11 +133,12 @@ def worker_mixture() -> dict:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            mixture = sb.FormMixture().fit(_data(frame, half))
+            mixture = sb.FormMixture(posterior=posterior).fit(_data(frame, half), random_seed=1)
             mixture.predict(params=[7e10], tokens=[1.4e12])
         end = time.perf_counter()
         result[label] = (end - T0) if label == "cold" else (end - start)
         result["forms"] = sorted(mixture.fits_)
+        result[f"{label}_converged"] = mixture.converged_
     result["peak_mb"] = _peak_mb()
     return result
 
@@ -276,6 +278,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 repeat, 200+200 draws, no baseline")
     parser.add_argument("--skip-straightforward", action="store_true")
+    parser.add_argument(
+        "--forms",
+        action="store_true",
+        help="only today's default fit and the form mixtures (no PyMC fallback, no baseline)",
+    )
     parser.add_argument("--demo", action="store_true", help="also time `scaling-bayes demo`")
     parser.add_argument("--evidence", action="store_true", help="also time bench_evidence.py")
     args = parser.parse_args()
@@ -288,7 +295,7 @@ def main() -> None:
         elif kind == "straightforward":
             out = worker_straightforward()
         elif kind == "mixture":
-            out = worker_mixture()
+            out = worker_mixture(rest[0] if rest else "laplace")
         else:
             out = worker_backends(quick=quick)
         print(json.dumps(out))
@@ -301,7 +308,7 @@ def main() -> None:
     from scaling_bayes.core.compile_cache import library_versions
 
     repeats = 1 if args.quick else args.repeats
-    skip_plain = args.skip_straightforward or args.quick
+    skip_plain = args.skip_straightforward or args.quick or args.forms
     versions = library_versions()
     print(
         f"scaling_bayes {sb.__version__}; {os.cpu_count()} cores; repeats={repeats}; "
@@ -311,10 +318,11 @@ def main() -> None:
         print(f"--quick: {QUICK_DRAWS} tune + {QUICK_DRAWS} draws, no baseline; not a measurement")
 
     with tempfile.TemporaryDirectory() as tmp:
-        paths = {
-            "default (nutpie)": _measure_path("auto", repeats, args.quick, Path(tmp)),
-            "plain PyMC NUTS (fallback)": _measure_path("pymc", repeats, args.quick, Path(tmp)),
-        }
+        paths = {"default (nutpie)": _measure_path("auto", repeats, args.quick, Path(tmp))}
+        if not args.forms:
+            paths["plain PyMC NUTS (fallback)"] = _measure_path(
+                "pymc", repeats, args.quick, Path(tmp)
+            )
     baseline = None
     if not skip_plain:
         plain = [_spawn(["straightforward"]) for _ in range(repeats)]
@@ -364,23 +372,43 @@ def main() -> None:
                 }
             )
         diag_rows.append({"path": "straightforward", "sampler": "pymc", **plain[0]["cold_diag"]})
-    # Form uncertainty (issue 14): every form fitted by a Laplace approximation, no compilation.
-    mixture = [_spawn(["mixture"]) for _ in range(repeats)]
-    for kind in ("cold", "warm"):
-        rows.append(
-            {
-                "path": "form mixture (FormMixture, Laplace per form)",
-                "fit": f"{kind}: fit + forecast" + (" (fresh process)" if kind == "cold" else ""),
-                "median_s": median(r[kind] for r in mixture),
-                "baseline / this": ratio(kind, median(r[kind] for r in mixture)),
-                "peak_mb": f"{median(r['peak_mb'] for r in mixture):.0f}" if kind == "cold" else "",
-                "imports_s": f"{median(r['imports'] for r in mixture):.2f}"
-                if kind == "cold"
-                else "",
-                "compile": "-",
-            }
-        )
-    print(f"form mixture: forms {', '.join(mixture[0]['forms'])}")
+    # Form uncertainty (issue 14): every form by its Laplace approximation (no compilation), or
+    # sampled by NUTS (one compiled model per form: empty caches, warm caches, warm).
+    with tempfile.TemporaryDirectory() as tmp:
+        nuts_empty = [
+            _spawn(["mixture", "nuts"], _empty_cache_env(Path(tmp) / f"mixture-{i}"))
+            for i in range(repeats)
+        ]
+        env = _empty_cache_env(Path(tmp) / f"mixture-{repeats - 1}")
+        nuts_warm = [_spawn(["mixture", "nuts"], env) for _ in range(repeats)]
+    mixtures = {
+        ("Laplace per form", "cold, fresh process"): [_spawn(["mixture"]) for _ in range(repeats)],
+        ("NUTS per form", "cold, empty caches"): nuts_empty,
+        ("NUTS per form", "cold, warm caches"): nuts_warm,
+    }
+    for (how, label), runs in mixtures.items():
+        kinds = ("cold", "warm") if label != "cold, empty caches" else ("cold",)
+        for kind in kinds:
+            rows.append(
+                {
+                    "path": f"form mixture (FormMixture, {how})",
+                    "fit": f"{label}: fit + forecast" if kind == "cold" else "warm: fit + forecast",
+                    "median_s": median(r[kind] for r in runs),
+                    "baseline / this": ratio(kind, median(r[kind] for r in runs)),
+                    "peak_mb": f"{median(r['peak_mb'] for r in runs):.0f}"
+                    if kind == "cold"
+                    else "",
+                    "imports_s": f"{median(r['imports'] for r in runs):.2f}"
+                    if kind == "cold"
+                    else "",
+                    "compile": "-",
+                }
+            )
+    converged = [r[f"{k}_converged"] for r in nuts_empty + nuts_warm for k in ("cold", "warm")]
+    print(
+        f"form mixture: forms {', '.join(nuts_warm[0]['forms'])}; NUTS fits converged in "
+        f"{sum(converged)} of {len(converged)}"
+    )
     draws = paths["default (nutpie)"]["empty"][0]["draws"]
     print(f"\n## Wall time, Chinchilla law on 245 runs, chains x (tune + draws) = {draws}\n")
     print(markdown(pd.DataFrame(rows)))
@@ -400,6 +428,8 @@ def main() -> None:
         print("\n## Whole commands (one run each)\n")
         frame = pd.DataFrame(extra)[["what", "wall_s", "peak_mb"]]
         print(markdown(frame))
+    if args.forms:
+        return
 
     backends = _spawn(["backends"] + (["--quick"] if args.quick else []))
     rows = [

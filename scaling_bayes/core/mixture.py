@@ -37,9 +37,11 @@ coordinates (logit of the irreducible share, logs of amplitudes and exponents) u
 priors, with the Gauss-Newton covariance there; noise on log loss is Student-t with 4 degrees of
 freedom, as in the package's likelihood (fitted by iteratively reweighted least squares), its
 scale with an approximate inverse-gamma posterior. It takes milliseconds per form, which is what
-lets the evidence benchmark fit every form of every study. It is an approximation: NUTS on the
-single Chinchilla or power form (:class:`~scaling_bayes.core.model.ScalingLawModel`) stays the
-reference fit.
+lets the evidence benchmark fit every form of every study. It is an approximation: with
+``posterior="nuts"`` each form's exact posterior (the same priors and likelihood) is sampled
+by NUTS instead (:mod:`scaling_bayes.core.form_posterior`), about a second per form once its
+model is compiled. Each form is written once, with its array functions passed in
+(:data:`NUMPY_OPS` here, PyTensor's there).
 """
 
 from __future__ import annotations
