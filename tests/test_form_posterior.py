@@ -239,3 +239,19 @@ def test_a_seeded_nuts_mixture_gives_the_same_forecast_twice():
     )
     at = dict(params=[1e11], random_seed=0)
     np.testing.assert_array_equal(a.predict(**at).draws.values, b.predict(**at).draws.values)
+
+
+def test_form_check_with_nuts_forms_carries_their_verdict(monkeypatch):
+    from scaling_bayes.checks.forms import form_check
+    from scaling_bayes.testing import example_model
+
+    def fake(spec, *args, **kwargs):
+        return _hand_built_draws(spec, converged=spec.name != "farseer")
+
+    monkeypatch.setattr(mixture, "sample_form", fake)
+    with pytest.warns(ConvergenceWarning, match="farseer"):
+        check = form_check(
+            example_model(), params=[3e9], tokens=[6e10], random_seed=0, posterior="nuts"
+        )
+    assert check.converged is False and not check.table["converged"].any()
+    assert check.forecast.converged is False

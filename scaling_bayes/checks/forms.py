@@ -57,7 +57,8 @@ class FormCheck:
         :data:`~scaling_bayes.core.constants.INTERVAL_PROB` interval, relative to the median);
         the same for the mixture as ``mixture_median``, ``mixture_lower``,
         ``mixture_upper``, ``mixture_width``; ``width_ratio`` (mixture over model) and
-        ``converged`` (the model's verdict). Values in the metric's own scale.
+        ``converged`` (the model's and, for NUTS fits of the forms, the mixture's verdict).
+        Values in the metric's own scale.
     forms : tuple of str
         The forms the mixture fitted (those the runs can determine).
     weights : dict
@@ -66,7 +67,8 @@ class FormCheck:
         How often the mixture's 90% intervals held on public studies.
     interval_prob : float
     converged : bool
-        The model's convergence verdict (the mixture is a deterministic fit).
+        The model's convergence verdict and, when the mixture's forms were sampled by NUTS,
+        theirs (a Laplace fit is deterministic).
     forecast : Forecast
         The mixture's forecast at the same scales (one chain of ``draws`` draws, in the model's
         metric): pass it to :func:`~scaling_bayes.decision.compare_scales` to restate the
@@ -91,6 +93,7 @@ def form_check(
     *,
     random_seed: int | None = None,
     draws: int = 4000,
+    posterior: str = "laplace",
     **scales: ArrayLike,
 ) -> FormCheck:
     """Set a fitted model's forecasts beside a mixture of plausible forms fitted to its runs.
@@ -105,6 +108,9 @@ def form_check(
         Seed of both forecasts' draws.
     draws : int
         Predictive draws of the mixture.
+    posterior : {"laplace", "nuts"}
+        How the mixture fits each form (``FormMixture(posterior=...)``): its Laplace
+        approximation, or its exact posterior sampled by NUTS (seeded by ``random_seed``).
     **scales
         Where to forecast, as ``model.predict`` takes them.
 
@@ -132,8 +138,11 @@ def form_check(
     given: dict[str, Any] = dict(scales)
     single = model.predict(**given, random_seed=random_seed)
     mixture = FormMixture(
-        x=None if two_axis else model.x, draws=draws, loss_unit=model.loss_unit
-    ).fit(model.data_)
+        x=None if two_axis else model.x,
+        draws=draws,
+        loss_unit=model.loss_unit,
+        posterior=posterior,
+    ).fit(model.data_, random_seed=random_seed)
     mixed = mixture.predict(**given, random_seed=random_seed)
     # the mixture's draws are of the same modelled loss: summarise them in the model's metric
     mixed = replace(mixed, metric=model.data_.metric)
@@ -146,13 +155,14 @@ def form_check(
             summary["median"].to_numpy()
         )
     table["width_ratio"] = table["mixture_width"] / table["width"]
-    table["converged"] = bool(single.converged)
+    converged = bool(single.converged and mixed.converged)
+    table["converged"] = converged
     return FormCheck(
         table=table,
         forms=tuple(mixture.fits_),
         weights=dict(mixture.weights_),
         track_record=mixed.track_record,
         interval_prob=INTERVAL_PROB,
-        converged=bool(single.converged),
+        converged=converged,
         forecast=mixed,
     )
