@@ -255,3 +255,11 @@ def test_form_check_with_nuts_forms_carries_their_verdict(monkeypatch):
         )
     assert check.converged is False and not check.table["converged"].any()
     assert check.forecast.converged is False
+
+
+def test_a_nuts_mixture_cites_the_nuts_track_record(monkeypatch):
+    mix = _mixture_with_fake_sampler(monkeypatch, None)  # 20 runs: above the pilot size
+    assert mix.predict(params=[1e10], random_seed=0).track_record.kind == "form_mixture_nuts"
+    mix.n_runs_ = mixture.PILOT_MAX_RUNS
+    record = mix.predict(params=[1e10], random_seed=0).track_record
+    assert record == mixture.track_record("form_mixture_nuts_pilot")

@@ -227,3 +227,19 @@ def test_mixture_track_record_restates_the_committed_evidence_benchmark():
         assert record.n_studies == len(mixture)
         assert record.held_out == mixture["runs"].sum()
         assert record.share == pytest.approx(mixture["cov90"].mean(), abs=5e-4)
+
+
+def test_nuts_mixture_track_record_restates_its_committed_benchmark_run():
+    """FormMixture(posterior="nuts") cites the per-study scores of
+    ``explore_form_posteriors.py --nuts`` (method 'exact: mixture'), each study weighted once."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "figures"
+    studies = pd.read_csv(path / "form_posteriors_nuts_studies.csv")
+    studies = studies[studies["method"] == "exact: mixture"]
+    for kind, split in (("form_mixture_nuts", "full"), ("form_mixture_nuts_pilot", "pilot")):
+        rows = studies[studies["kind"] == split]
+        record = TRACK_RECORD[kind]
+        assert record.n_studies == len(rows) == 15
+        assert record.held_out == rows["runs"].sum()
+        assert record.share == pytest.approx(rows["cov90"].mean(), abs=5e-4)

@@ -1400,7 +1400,8 @@ class FormMixture:
         split_rng = np.random.default_rng(
             None if random_seed is None else np.random.SeedSequence([random_seed, 1])
         )
-        kind = "form_mixture_pilot" if self.n_runs_ <= PILOT_MAX_RUNS else "form_mixture"
+        kind = "form_mixture" + ("_nuts" if self.posterior == "nuts" else "")
+        kind += "_pilot" if self.n_runs_ <= PILOT_MAX_RUNS else ""
         return Forecast(
             idata=build_predictions(loss, mean, table),
             scales=table,

@@ -123,11 +123,41 @@ TRACK_RECORD: dict[str, TrackRecord] = {
         ),
     ),
     # END MIXTURE RECORD
+    # FormMixture(posterior="nuts"): the same presets, each form sampled by NUTS
+    # (benchmarks/explore_form_posteriors.py --nuts, figures/form_posteriors_nuts_studies.csv)
+    "form_mixture_nuts": TrackRecord(
+        kind="form_mixture_nuts",
+        share=0.925,
+        held_out=398,
+        n_studies=15,
+        source=(
+            "scaling_bayes benchmarks/explore_form_posteriors.py --nuts (method 'exact: "
+            "mixture': every form sampled by NUTS, the committed nested leave-one-study-out "
+            "weights and discrepancy, each study weighted once)"
+        ),
+    ),
+    "form_mixture_nuts_pilot": TrackRecord(
+        kind="form_mixture_nuts_pilot",
+        share=0.887,
+        held_out=398,
+        n_studies=15,
+        source=(
+            "scaling_bayes benchmarks/explore_form_posteriors.py --nuts (method 'exact: "
+            "mixture' on 5-run pilots of each study, nested leave-one-study-out)"
+        ),
+    ),
 }
 
 
 #: The kinds of track record :func:`track_record` knows.
-KINDS = ("language_model", "learning_curve", "form_mixture", "form_mixture_pilot")
+KINDS = (
+    "language_model",
+    "learning_curve",
+    "form_mixture",
+    "form_mixture_pilot",
+    "form_mixture_nuts",
+    "form_mixture_nuts_pilot",
+)
 
 
 def study_kind(model: object) -> str:
@@ -163,7 +193,8 @@ def track_record(kind: str) -> TrackRecord | None:
     ``kind`` is ``"language_model"`` or ``"learning_curve"`` (the single-law model, see
     :func:`study_kind`), ``"form_mixture"`` or ``"form_mixture_pilot"`` (a
     :class:`~scaling_bayes.core.mixture.FormMixture` fitted on more than, or at most,
-    ``PILOT_MAX_RUNS`` runs).
+    ``PILOT_MAX_RUNS`` runs), with ``"_nuts"`` before ``"_pilot"`` for one whose forms were
+    sampled by NUTS (``posterior="nuts"``).
     """
     if kind not in KINDS:
         raise ConfigError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
