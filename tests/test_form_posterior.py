@@ -263,3 +263,23 @@ def test_a_nuts_mixture_cites_the_nuts_track_record(monkeypatch):
     mix.n_runs_ = mixture.PILOT_MAX_RUNS
     record = mix.predict(params=[1e10], random_seed=0).track_record
     assert record == mixture.track_record("form_mixture_nuts_pilot")
+
+
+def test_pilots_sample_their_forms_longer_unless_told_otherwise(monkeypatch):
+    seen = []
+
+    def fake(spec, *args, settings=None, **kwargs):
+        seen.append(dict(settings or {}))
+        return _hand_built_draws(spec, converged=True)
+
+    monkeypatch.setattr(mixture, "sample_form", fake)
+    x, loss = _runs(6)
+    data = ScalingData.from_frame(pd.DataFrame({"params": x, "tokens": 20 * x, "loss": loss}))
+    kwargs = dict(x="params", forms=("power",), weights={"power": 1.0}, posterior="nuts")
+    FormMixture(**kwargs).fit(data, random_seed=0)
+    FormMixture(**kwargs, sampler_settings={"draws": 500}).fit(data, random_seed=0)
+    big = ScalingData.from_frame(
+        pd.DataFrame({"params": _runs(20)[0], "tokens": 20 * _runs(20)[0], "loss": _runs(20)[1]})
+    )
+    FormMixture(**kwargs).fit(big, random_seed=0)
+    assert seen == [mixture.PILOT_NUTS_SETTINGS, {"tune": 3000, "draws": 500}, {}]
