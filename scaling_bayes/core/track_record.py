@@ -127,7 +127,7 @@ TRACK_RECORD: dict[str, TrackRecord] = {
     # (benchmarks/explore_form_posteriors.py --nuts, figures/form_posteriors_nuts_studies.csv)
     "form_mixture_nuts": TrackRecord(
         kind="form_mixture_nuts",
-        share=0.925,
+        share=0.915,
         held_out=398,
         n_studies=15,
         source=(
@@ -138,7 +138,7 @@ TRACK_RECORD: dict[str, TrackRecord] = {
     ),
     "form_mixture_nuts_pilot": TrackRecord(
         kind="form_mixture_nuts_pilot",
-        share=0.887,
+        share=0.899,
         held_out=398,
         n_studies=15,
         source=(
