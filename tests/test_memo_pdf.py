@@ -5,7 +5,8 @@ links to the numbers files, is on page 1 and the technical appendix starts on pa
 font is at least 10 pt, and Japanese text renders with a CJK font (the PDF embeds one, and the
 Japanese title and summary heading come back out of page 1's text).
 
-Needs the Debian packages ``chromium`` and ``fonts-noto-cjk`` (CI installs both). On a machine
+Needs the Debian packages ``chromium``, ``fonts-noto-cjk`` and ``fonts-liberation`` (CI installs
+them; without the last, Chromium sets English text in the CJK font). On a machine
 without Chromium the test skips with that reason, except under CI (``CI`` set), where a missing
 browser fails the test instead of hiding it.
 """
@@ -47,7 +48,10 @@ def _browser() -> str:
         path = shutil.which(name)
         if path:
             return path
-    message = "headless Chromium not installed (Debian: apt-get install chromium fonts-noto-cjk)"
+    message = (
+        "headless Chromium not installed "
+        "(Debian: apt-get install chromium fonts-noto-cjk fonts-liberation)"
+    )
     if os.environ.get("CI"):
         pytest.fail(f"{message}; CI must install it so this test runs")
     pytest.skip(message)

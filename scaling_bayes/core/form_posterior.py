@@ -34,7 +34,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from . import _arviz as az
 from . import sampling
 from .diagnostics import ConvergenceReport, check_convergence
 from .likelihood import StudentTLogLoss
+
+if TYPE_CHECKING:
+    from .mixture import FormSpec
 
 __all__ = ["FormDraws", "sample_form"]
 
@@ -129,7 +132,7 @@ def _builder(
 
 
 def sample_form(
-    spec,
+    spec: FormSpec,
     z: Mapping[str, np.ndarray],
     log_y: np.ndarray,
     *,
@@ -205,7 +208,7 @@ def sample_form(
     groups = {"posterior": named}
     if az.has_group(idata, "sample_stats"):
         stats = az.group(idata, "sample_stats")
-        groups["sample_stats"] = {k: stats[k].values for k in stats.data_vars}
+        groups["sample_stats"] = {str(k): stats[k].values for k in stats.data_vars}
     report = check_convergence(az.from_dict(**groups), [*spec.coords, "sigma"])
     return FormDraws(
         theta=theta.reshape(-1, len(spec.coords)),
