@@ -181,10 +181,20 @@ def test_bad_posterior_arguments_raise_config_error(kwargs, match):
         FormMixture(x="params", **kwargs)
 
 
-def test_fit_form_rejects_an_unknown_posterior_before_fitting():
+def test_fit_form_rejects_an_unknown_posterior_or_setting_before_fitting(monkeypatch):
+    monkeypatch.setattr(mixture, "sample_form", lambda *a, **k: pytest.fail("sampled"))
     x, loss = _runs()
     with pytest.raises(ConfigError, match="posterior"):
         fit_form("power", {"params": x}, loss, x="params", posterior="exact")
+    with pytest.raises(ConfigError, match="warmup"):
+        fit_form(
+            "power",
+            {"params": x},
+            loss,
+            x="params",
+            posterior="nuts",
+            sampler_settings={"warmup": 5},
+        )
 
 
 # ------------------------------------------------------------------------ real sampling

@@ -707,6 +707,7 @@ def fit_form(
             raise ConfigError(f"unknown form {spec!r}; choose from {', '.join(FORMS)}")
         spec = FORMS[spec]
     check_choice(posterior, POSTERIORS, "posterior")
+    _check_sampler_settings(sampler_settings)
     if spec.axes == ("x",):
         if x is None or x not in scales:
             raise ConfigError(
@@ -801,6 +802,14 @@ def fit_form(
         sigma_draws=draws.sigma,
         diagnostics=draws.diagnostics,
     )
+
+
+def _check_sampler_settings(settings: Mapping | None) -> None:
+    unknown = sorted(set(settings or {}) - set(NUTS_SETTINGS))
+    if unknown:
+        raise ConfigError(
+            f"sampler_settings has unknown key(s) {unknown}; use {', '.join(NUTS_SETTINGS)}"
+        )
 
 
 def _prior_arrays(
@@ -1202,11 +1211,7 @@ class FormMixture:
         if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 4:
             raise ConfigError(f"draws must be an integer >= 4; got {self.draws!r}")
         check_choice(self.posterior, POSTERIORS, "posterior")
-        unknown = sorted(set(self.sampler_settings or {}) - set(NUTS_SETTINGS))
-        if unknown:
-            raise ConfigError(
-                f"sampler_settings has unknown key(s) {unknown}; use {', '.join(NUTS_SETTINGS)}"
-            )
+        _check_sampler_settings(self.sampler_settings)
 
     def _preset(self) -> dict:
         # Pilots (PILOT_MAX_RUNS runs or fewer) get the preset learned on 5-run pilots.
