@@ -68,5 +68,6 @@ fi
 
 echo "== py312 lane: fast tests (notebooks run in the default lane)"
 "$VENV/bin/python" -m pytest -p no:cacheprovider -q -m "not slow" --ignore=tests/test_notebooks.py
-echo "== py312 lane: one real fit to the memo"
-"$VENV/bin/python" -m pytest -p no:cacheprovider -q -m slow tests/test_fit_to_memo_slow.py
+echo "== py312 lane: one real fit to the memo, and one form sampled by NUTS"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -q -m slow tests/test_fit_to_memo_slow.py \
+    "tests/test_form_posterior.py::test_nuts_matches_importance_sampling_of_the_same_posterior"
