@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import two_axis_runs
+from helpers import import_benchmark, two_axis_runs
 from scipy import stats
 
 from scaling_bayes.core import form_posterior, mixture
@@ -33,18 +33,10 @@ def _runs(n: int = 12, noise: float = 0.01, seed: int = 1) -> tuple[np.ndarray, 
 
 
 def _reference_log_posterior(fit, loss, theta, sigma) -> np.ndarray:
-    """The form's posterior written independently with scipy: Student-t(4) on log loss,
-    normal priors on the coordinates, sigma^2 ~ InvGamma(a0, b0) with the Jacobian to
-    log sigma; ``theta`` (S, p), ``sigma`` (S,)."""
-    mean0 = np.asarray(fit.spec.prior_mean)
-    sd0 = np.asarray(fit.spec.prior_sd)
-    log_mean = fit.log_mean(theta, fit.train)
-    resid = np.log(loss)[None, :] - log_mean
-    ll = (stats.t.logpdf(resid / sigma[:, None], _NU) - np.log(sigma)[:, None]).sum(axis=1)
-    lp = stats.norm.logpdf(theta, mean0, sd0).sum(axis=1)
-    a0, b0 = _NOISE_PRIOR
-    var = sigma**2
-    return ll + lp + stats.invgamma.logpdf(var, a0, scale=b0) + np.log(2 * var)
+    """The form's posterior in (theta, log sigma) as the DE-MC exploration writes it with
+    scipy (``benchmarks/explore_form_posteriors.py``), independently of the PyMC model."""
+    explore = import_benchmark("explore_form_posteriors")
+    return explore.log_posterior(fit, None, loss, theta, np.log(sigma))
 
 
 @pytest.mark.parametrize("name", list(FORMS))
