@@ -157,6 +157,33 @@ def test_memo_summary_restates_the_decision_on_the_mixture(model, language, tmp_
     assert same in text
 
 
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_memo_withholds_an_unconverged_form_check(model, language, tmp_path):
+    """A form check whose forms did not converge (e.g. sampled by NUTS) states no number."""
+    ladder, check, _ = _decisions(model)
+    bad = replace(check, converged=False, forecast=replace(check.forecast, converged=False))
+    forms = sb.compare_scales(bad.forecast, _plans(), threshold=0.2, random_seed=0)
+    assert not forms.converged
+    memo = sb.RiskMemo(
+        model, ladder, title="t", language=language, form_check=bad, form_ladder=forms
+    )
+    n = memo.numbers
+    assert n["memo.converged"] is True  # the fit itself converged: its own numbers stand
+    assert n["form_check.converged"] is False and n["form_check.n_forms"] == len(check.forms)
+    assert not [k for k in n if k.startswith("form_check.plans") or "mixture_" in k]
+    assert "form_check.lead_plan" not in n and "form_check.share" not in n
+    text = _summary_text(memo, tmp_path)
+    assert {"en": "stays the same", "ja": "変わりません"}[language] not in text
+    full = (tmp_path / "memo.md").read_text(encoding="utf-8")
+    withheld = {"en": "did not converge, so its forecasts", "ja": "推定が収束しなかったため"}
+    assert withheld[language] in full
+    assert {"en": "A check for that:", "ja": "その確認として"}[language] not in full
+    # the converged check, otherwise the same, states them
+    same = sb.RiskMemo(model, ladder, title="t", language=language, form_check=check)
+    assert same.numbers["form_check.converged"] is True
+    assert "plans.2.mixture_median" in same.numbers
+
+
 @pytest.mark.parametrize(
     ("integration", "phrase"),
     [

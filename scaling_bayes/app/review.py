@@ -196,7 +196,8 @@ def _write_review(
     write_csv(
         form_ladder.table,
         out / "form_ladder.csv",
-        converged=converged,
+        # a NUTS form check that did not converge is withheld even when the fit converged
+        converged=converged and form_ladder.converged,
         withhold=decision_columns(form_ladder.table),
     )
     with warnings.catch_warnings():

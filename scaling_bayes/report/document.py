@@ -910,7 +910,9 @@ def _interval_parts(c: Ctx) -> list[str]:
             form=c.pct(f"{p}.width_form"),
         )
     ]
-    if c.has(f"{p}.mixture_median"):
+    if c.has("form_check.converged") and not c.v("form_check.converged"):
+        paras.append(c.m("forecast.form_check_withheld", n_forms=c.integer("form_check.n_forms")))
+    elif c.has(f"{p}.mixture_median"):
         median, low, high = _forecast_keys(c, k)
         mixed = [_mval(c, f"{p}.mixture_{q}") for q in ("median", "lower", "upper")]
         paras.append(

@@ -618,6 +618,10 @@ def _form_check(book: NumberBook, evidence) -> None:
     check = evidence.form_check
     if check is None:
         return
+    book.add("form_check.converged", check.converged, "flag", "FormCheck.converged")
+    book.add("form_check.n_forms", len(check.forms), "count", "len(FormCheck.forms)")
+    if not check.converged:
+        return  # fail closed: an unconverged mixture's forecasts and decision are withheld
     unit = book.get("metric.unit") or evidence.model.loss_unit
     for i, row in check.table.reset_index(drop=True).iterrows():
         k = f"plans.{i + 1}"
@@ -630,7 +634,6 @@ def _form_check(book: NumberBook, evidence) -> None:
             "fraction of the median",
             f"{src}['mixture_width']",
         )
-    book.add("form_check.n_forms", len(check.forms), "count", "len(FormCheck.forms)")
     book.add("form_check.forms", ", ".join(check.forms), "text", "FormCheck.forms")
     record = check.track_record
     if record is not None:
