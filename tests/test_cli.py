@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from helpers import hand_built_draws
 
 import scaling_bayes as sb
 from scaling_bayes.app.cli import EXIT_INTERRUPTED, main
+from scaling_bayes.app.config import load_config
 from scaling_bayes.app.output import MANIFEST, read_manifest, verify_review
+from scaling_bayes.app.review import run_review
 from scaling_bayes.datasets import example_config_path
 from scaling_bayes.report.export import LADDER_SCALE_COLUMNS
 from scaling_bayes.testing import fit_from_draws
@@ -143,6 +146,67 @@ def test_failed_review_leaves_the_previous_review_and_no_sibling(tmp_path, fake_
     assert main(["review", str(config), "--out", str(out), "--force"]) == 2
     assert (out / MANIFEST).read_bytes() == first and verify_review(out)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+class _FormCheckReached(Exception):
+    """Stops a review at its form check: only the arguments it was given are under test."""
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "laplace"), ("nuts", "nuts")])
+def test_review_passes_form_check_posterior_to_the_form_check(
+    tmp_path, fake_fit, monkeypatch, given, expected
+):
+    raw = small_raw()
+    if given is not None:
+        raw["form_check"] = {"posterior": given}
+    config = write_review(tmp_path / "in", raw)
+    seen = []
+
+    def spy(model, *, posterior="laplace", **kwargs):
+        seen.append(posterior)
+        raise _FormCheckReached  # before any NUTS fit of the forms
+
+    monkeypatch.setattr("scaling_bayes.checks.forms.form_check", spy)
+    with pytest.raises(_FormCheckReached):
+        run_review(load_config(config), tmp_path / "review")
+    assert seen == [expected]
+
+
+def test_unconverged_form_check_is_withheld_from_form_ladder_csv(tmp_path, fake_fit, monkeypatch):
+    """The fit converged but the form check's forms did not (as a NUTS check may): its decision
+    numbers are withheld from form_ladder.csv and numbers.json, the fit's are not."""
+    from scaling_bayes.checks import forms
+
+    real = forms.form_check
+
+    def unconverged(model, **kwargs):
+        check = real(model, **kwargs)
+        return replace(check, converged=False, forecast=replace(check.forecast, converged=False))
+
+    monkeypatch.setattr(forms, "form_check", unconverged)
+    out = tmp_path / "review"
+    result = run_review(load_config(write_review(tmp_path / "in")), out)
+    assert result.converged and read_manifest(out)["converged"] is True
+    ladder = pd.read_csv(out / "ladder.csv", encoding="utf-8-sig")
+    assert ladder["converged"].all() and ladder["p_best"].notna().all()
+    table = pd.read_csv(out / "form_ladder.csv", encoding="utf-8-sig")
+    decision = [c for c in table.columns if c not in (*LADDER_SCALE_COLUMNS, "converged")]
+    assert not table["converged"].any() and table[decision].isna().all().all()
+    numbers = json.loads((out / "numbers.json").read_text())
+    assert numbers["form_check.converged"] is False
+    assert not [k for k in numbers if k.startswith("form_check.plans") or "mixture_" in k]
+
+
+def test_bad_form_check_posterior_is_refused_before_anything_runs(tmp_path, no_sampling, capsys):
+    raw = small_raw()
+    raw["form_check"] = {"posterior": "mcmc"}
+    config = write_review(tmp_path / "in", raw)
+    out = tmp_path / "review"
+    assert main(["review", str(config), "--out", str(out)]) == 2
+    assert "[form_check].posterior must be one of 'laplace', 'nuts', got 'mcmc'" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists() and no_sampling.calls == 0
 
 
 @pytest.mark.parametrize(

@@ -154,3 +154,35 @@ def test_only_given_keys_are_kept():
 def test_a_folder_as_config_is_refused(tmp_path):
     with pytest.raises(sb.ConfigError, match="is a folder, not a file"):
         load_config(tmp_path)
+
+
+def test_form_check_posterior_defaults_to_laplace():
+    config = parse(example_raw())
+    assert config.form_check == {} and config.form_posterior == "laplace"
+
+
+@pytest.mark.parametrize("posterior", ["nuts", "laplace"])
+def test_form_check_posterior_is_read(posterior):
+    raw = example_raw()
+    raw["form_check"] = {"posterior": posterior}
+    assert parse(raw).form_posterior == posterior
+
+
+@pytest.mark.parametrize("value", ["NUTS", "mcmc", "", 1, True])
+def test_bad_form_check_posterior_names_the_key_and_the_choices(value):
+    raw = example_raw()
+    raw["form_check"] = {"posterior": value}
+    with pytest.raises(sb.ConfigError) as err:
+        parse(raw)
+    assert str(err.value) == (
+        f"[form_check].posterior must be one of 'laplace', 'nuts', got {value!r}"
+    )
+
+
+def test_unknown_form_check_key_lists_the_keys():
+    raw = example_raw()
+    raw["form_check"] = {"sampler": "nuts"}
+    with pytest.raises(
+        sb.ConfigError, match=r"unknown key\(s\) \[form_check\]\.sampler; .* take\(s\) posterior$"
+    ):
+        parse(raw)

@@ -81,6 +81,12 @@ read, with a ``DeprecationWarning`` naming the new key; giving both is refused.
     author = "Risk office"
     language = "en"               # en | ja
 
+    [form_check]                  # optional: how the form check fits each law form
+    posterior = "laplace"         # laplace (default: each form's Laplace approximation,
+                                  # milliseconds) | nuts (each form's exact posterior sampled
+                                  # by NUTS, seeded by [decision].seed; seconds per form
+                                  # once compiled)
+
 Uncertain inputs are numbers or tables ``{ dist = ..., ... }``: ``uniform`` (``low``, ``high``),
 ``normal`` (``mean``, ``sd``), ``lognormal`` (``median``, ``sigma`` of the log), ``triangular``
 (``low``, ``mode``, ``high``).
@@ -169,6 +175,7 @@ class ReviewConfig:
     decision: dict = field(default_factory=dict)
     pilot: dict | None = None
     memo: dict = field(default_factory=dict)
+    form_check: dict = field(default_factory=dict)
 
     @property
     def data_path(self) -> Path:
@@ -198,6 +205,12 @@ class ReviewConfig:
     def pilot_cost(self) -> float | None:
         """The pilot's cost (``[pilot].cost``), or None: its own run under ``[cost]``."""
         return None if self.pilot is None else self.pilot.get("cost")
+
+    @property
+    def form_posterior(self) -> str:
+        """How the form check fits each form (``[form_check].posterior``): ``"laplace"`` or
+        ``"nuts"``, passed to :func:`~scaling_bayes.checks.forms.form_check` as ``posterior``."""
+        return str(self.form_check.get("posterior", "laplace"))
 
     @property
     def n_draws(self) -> int:
@@ -273,6 +286,7 @@ def parse_config(raw: dict, *, base: Path, source: Path | None = None) -> Review
         decision=_fields(checked.decision),
         pilot=None if checked.pilot is None else _fields(checked.pilot),
         memo=_fields(checked.memo),
+        form_check=_fields(checked.form_check),
     )
 
 
@@ -519,6 +533,12 @@ def _preset(value):
     return _one_of(value, PRIOR_PRESETS)
 
 
+def _form_posterior(value):
+    from ..core.mixture import POSTERIORS
+
+    return _one_of(value, POSTERIORS)
+
+
 def _mfu(value):
     checked = _uncertain(value)
     if isinstance(checked, float) and not 0 < checked <= 1:
@@ -745,6 +765,10 @@ class _Memo(_Section):
     language: Literal["en", "ja"] = "en"
 
 
+class _FormCheck(_Section):
+    posterior: Annotated[str, BeforeValidator(_form_posterior)] = "laplace"
+
+
 class _Review(_Section):
     data: _Data
     model: _Model = Field(default_factory=_Model)
@@ -754,6 +778,7 @@ class _Review(_Section):
     decision: _Decision = Field(default_factory=_Decision)
     pilot: _Pilot | None = None
     memo: _Memo
+    form_check: _FormCheck = Field(default_factory=_FormCheck)
 
     @model_validator(mode="after")
     def _across_sections(self):
@@ -803,6 +828,7 @@ _SECTION_KEYS = {
         ("decision", _Decision),
         ("pilot", _Pilot),
         ("memo", _Memo),
+        ("form_check", _FormCheck),
         ("plans", _Plan),
     )
 }

@@ -11,7 +11,8 @@ sibling of ``out`` that is moved into place when complete (:mod:`scaling_bayes.a
 - ``numbers.json``: every figure the memo states; ``numbers.csv`` (spreadsheet-safe);
 - ``ladder.csv``, ``posterior_summary.csv``, ``diagnostics.txt``, ``model.nc`` (the fit);
 - ``form_ladder.csv``: the same plans compared on the forecasts of a mixture of plausible forms
-  (:func:`~scaling_bayes.checks.forms.form_check`), the decision allowing for the law's form;
+  (:func:`~scaling_bayes.checks.forms.form_check`; each form by its Laplace approximation, or by
+  NUTS with ``[form_check].posterior = "nuts"``), the decision allowing for the law's form;
 - ``manifest.json``, written last: every file's size and SHA-256, the package version and
   whether the fit converged.
 
@@ -150,7 +151,12 @@ def _write_review(
         alternative = "literature" if model.priors in (None, "weak") else "weak"
         sensitivity = prior_sensitivity(model, alternative, random_seed=seed, **scales)
         # what the plans' intervals would be if they allowed for the law's form being wrong
-        forms = form_check(model, random_seed=seed, **_ladder_scales(model, ladder))
+        forms = form_check(
+            model,
+            random_seed=seed,
+            posterior=config.form_posterior,
+            **_ladder_scales(model, ladder),
+        )
         # ... and the decision on those forecasts: same plans (in the ladder's order), targets
         form_ladder = compare_scales(
             forms.forecast,
