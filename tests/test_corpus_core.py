@@ -558,6 +558,24 @@ def test_tree_depth_saturation_fails_the_fit(flag_name):
     assert report.treedepth_hits == 30
 
 
+@pytest.mark.parametrize(("tune", "tuning"), [(1500, "tune=3000"), (None, "twice the tuning")])
+def test_convergence_advice_asks_for_more_than_the_run_had(tune, tuning):
+    """Advice to refit names twice the run's settings, not a fixed number it may already have."""
+    rng = np.random.default_rng(3)
+    alpha = rng.normal(size=(4, 500))
+    alpha[1] += 1.0  # chains disagree: R-hat far above 1.01
+    beta = np.repeat(rng.normal(size=(4, 25)), 20, axis=1)  # 25 distinct values a chain: ESS low
+    idata = az.from_dict(
+        posterior={"alpha": alpha, "beta": beta},
+        sample_stats={"diverging": np.zeros((4, 500), bool)},
+    )
+    report = check_convergence(idata, ["alpha", "beta"], tune=tune)
+    rhat = [p for p in report.problems if p.startswith("R-hat of alpha")]
+    ess = [p for p in report.problems if p.startswith("bulk ESS of beta")]
+    assert len(rhat) == 1 and f"more tuning ({tuning}" in rhat[0]
+    assert len(ess) == 1 and "more draws (draws=1000)" in ess[0]
+
+
 def test_few_tree_depth_hits_pass():
     hits = np.zeros((4, 500), bool)
     hits[1, :5] = True

@@ -178,8 +178,13 @@ def check_convergence(
     idata: az.InferenceData,
     var_names: list[str],
     design_problems: list[str] | None = None,
+    *,
+    tune: int | None = None,
 ) -> ConvergenceReport:
     """Compute R-hat, ESS, divergences, E-BFMI and tree depth and judge convergence.
+
+    The advice in ``problems`` names settings twice those of the failed run: ``draws`` from
+    the draws per chain, ``tune`` from ``tune`` (the tuning steps per chain, when known).
 
     Examples
     --------
@@ -195,6 +200,9 @@ def check_convergence(
     posterior = idata.posterior
     n_chains = posterior.sizes["chain"]
     n_draws = posterior.sizes["draw"] * n_chains
+    # advice worth following asks for more than the failed run had
+    more_draws = f"draws={2 * posterior.sizes['draw']}"
+    more_tuning = f"tune={2 * tune}" if tune else "twice the tuning steps"
     rows = []
     for name in var_names:
         values = np.asarray(posterior[name].values, dtype=float)
@@ -219,12 +227,12 @@ def check_convergence(
     for name in table.index[~r_ok & table["r_hat"].notna()]:
         problems.append(
             f"R-hat of {name} is {table.loc[name, 'r_hat']:.3f} (> {R_HAT_MAX}): chains disagree; "
-            "refit with more tuning (tune=2000) and check the design warnings and priors."
+            f"refit with more tuning ({more_tuning}) and check the design warnings and priors."
         )
     for name in table.index[~ess_ok]:
         problems.append(
             f"bulk ESS of {name} is {table.loc[name, 'ess_bulk']:.0f} (< {ESS_BULK_MIN:.0f}): "
-            "too few effective draws; refit with more draws (draws=2000) or tighter priors."
+            f"too few effective draws; refit with more draws ({more_draws}) or tighter priors."
         )
     if divergences > MAX_DIVERGENCES:
         problems.append(
@@ -245,7 +253,7 @@ def check_convergence(
             f"{treedepth_hits} of {n_draws} draws hit the maximum tree depth (more than "
             f"{MAX_TREEDEPTH_SHARE:.0%}): trajectories were cut short, so the sampler may not "
             "cross the posterior; tighten the priors or reparameterise, and refit with more "
-            "tuning (tune=2000)."
+            f"tuning ({more_tuning})."
         )
     return ConvergenceReport(
         converged=not problems,

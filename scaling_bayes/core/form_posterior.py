@@ -209,7 +209,7 @@ def sample_form(
     if az.has_group(idata, "sample_stats"):
         stats = az.group(idata, "sample_stats")
         groups["sample_stats"] = {str(k): stats[k].values for k in stats.data_vars}
-    report = check_convergence(az.from_dict(**groups), [*spec.coords, "sigma"])
+    report = check_convergence(az.from_dict(**groups), [*spec.coords, "sigma"], tune=run["tune"])
     return FormDraws(
         theta=theta.reshape(-1, len(spec.coords)),
         sigma=sigma.reshape(-1),

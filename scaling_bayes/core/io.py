@@ -490,7 +490,9 @@ def load(
         seed = str(attrs.get(f"{_PREFIX}random_seed", ""))
         idata = model._add_predictive_groups(idata, int(seed) if seed.isdigit() else None)
     model.idata_ = idata
-    model.diagnostics_ = check_convergence(idata, needed, design_problems(data, model.axes))
+    model.diagnostics_ = check_convergence(
+        idata, needed, design_problems(data, model.axes), tune=model.tune
+    )
     model.sampler_ = str(attrs.get("sampler", "unknown"))
     model.fit_seconds_ = float("nan")
     return model

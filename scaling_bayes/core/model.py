@@ -553,7 +553,7 @@ class ScalingLawModel:
         return az.from_groups(**groups)
 
     def _diagnose(self, idata, problems) -> ConvergenceReport:
-        return check_convergence(idata, self.sampled_parameters(), problems)
+        return check_convergence(idata, self.sampled_parameters(), problems, tune=self.tune)
 
     # ------------------------------------------------------------------ results
     def _check_fitted(self, what: str) -> None:
