@@ -152,18 +152,25 @@ class _FormCheckReached(Exception):
     """Stops a review at its form check: only the arguments it was given are under test."""
 
 
-@pytest.mark.parametrize(("given", "expected"), [(None, "laplace"), ("nuts", "nuts")])
-def test_review_passes_form_check_posterior_to_the_form_check(
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, ("laplace", None)),
+        ({"posterior": "nuts"}, ("nuts", None)),
+        ({"posterior": "nuts", "tune": 3000}, ("nuts", {"tune": 3000})),
+    ],
+)
+def test_review_passes_form_check_settings_to_the_form_check(
     tmp_path, fake_fit, monkeypatch, given, expected
 ):
     raw = small_raw()
     if given is not None:
-        raw["form_check"] = {"posterior": given}
+        raw["form_check"] = given
     config = write_review(tmp_path / "in", raw)
     seen = []
 
-    def spy(model, *, posterior="laplace", **kwargs):
-        seen.append(posterior)
+    def spy(model, *, posterior="laplace", sampler_settings=None, **kwargs):
+        seen.append((posterior, sampler_settings))
         raise _FormCheckReached  # before any NUTS fit of the forms
 
     monkeypatch.setattr("scaling_bayes.checks.forms.form_check", spy)

@@ -183,6 +183,35 @@ def test_unknown_form_check_key_lists_the_keys():
     raw = example_raw()
     raw["form_check"] = {"sampler": "nuts"}
     with pytest.raises(
-        sb.ConfigError, match=r"unknown key\(s\) \[form_check\]\.sampler; .* take\(s\) posterior$"
+        sb.ConfigError,
+        match=r"unknown key\(s\) \[form_check\]\.sampler; .* take\(s\) draws, posterior, tune$",
     ):
+        parse(raw)
+
+
+def test_form_check_nuts_settings_are_read():
+    raw = example_raw()
+    raw["form_check"] = {"posterior": "nuts", "draws": 2000, "tune": 3000}
+    assert parse(raw).form_sampler_settings == {"draws": 2000, "tune": 3000}
+    raw["form_check"] = {"posterior": "nuts"}
+    assert parse(raw).form_sampler_settings == {}
+
+
+@pytest.mark.parametrize(
+    ("section", "match"),
+    [
+        # a Laplace check would ignore them: refused, naming the fix
+        (
+            {"tune": 2000},
+            r"\[form_check\] gives tune, which only a NUTS fit .* posterior = \"nuts\"",
+        ),
+        ({"posterior": "laplace", "draws": 10, "tune": 10}, r"gives draws and tune"),
+        ({"posterior": "nuts", "draws": 0}, r"\[form_check\]\.draws"),
+        ({"posterior": "nuts", "tune": -1}, r"\[form_check\]\.tune"),
+    ],
+)
+def test_bad_form_check_nuts_settings_are_refused(section, match):
+    raw = example_raw()
+    raw["form_check"] = section
+    with pytest.raises(sb.ConfigError, match=match):
         parse(raw)

@@ -166,6 +166,8 @@ def test_joint_draws_keep_each_draws_coordinates_and_noise_together():
     [
         ({"posterior": "mcmc"}, "posterior"),
         ({"sampler_settings": {"n_draws": 10}}, "n_draws"),
+        # settings a Laplace fit would silently ignore
+        ({"sampler_settings": {"draws": 2000}}, "applies to posterior='nuts' only"),
     ],
 )
 def test_bad_posterior_arguments_raise_config_error(kwargs, match):
@@ -178,6 +180,8 @@ def test_fit_form_rejects_an_unknown_posterior_or_setting_before_fitting(monkeyp
     x, loss = _runs()
     with pytest.raises(ConfigError, match="posterior"):
         fit_form("power", {"params": x}, loss, x="params", posterior="exact")
+    with pytest.raises(ConfigError, match="posterior='nuts' only"):
+        fit_form("power", {"params": x}, loss, x="params", sampler_settings={"tune": 2000})
     with pytest.raises(ConfigError, match="warmup"):
         fit_form(
             "power",

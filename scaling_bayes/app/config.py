@@ -86,6 +86,8 @@ read, with a ``DeprecationWarning`` naming the new key; giving both is refused.
                                   # milliseconds) | nuts (each form's exact posterior sampled
                                   # by NUTS, seeded by [decision].seed; seconds per form
                                   # once compiled)
+    # draws = 2000                # nuts only: draws and tuning steps per chain of each form
+    # tune = 2000                 # (default 1000 + 1000; 3000 + 3000 for 8 runs or fewer)
 
 Uncertain inputs are numbers or tables ``{ dist = ..., ... }``: ``uniform`` (``low``, ``high``),
 ``normal`` (``mean``, ``sd``), ``lognormal`` (``median``, ``sigma`` of the log), ``triangular``
@@ -211,6 +213,13 @@ class ReviewConfig:
         """How the form check fits each form (``[form_check].posterior``): ``"laplace"`` or
         ``"nuts"``, passed to :func:`~scaling_bayes.checks.forms.form_check` as ``posterior``."""
         return str(self.form_check.get("posterior", "laplace"))
+
+    @property
+    def form_sampler_settings(self) -> dict:
+        """NUTS settings of the form check's forms (``[form_check].draws``, ``tune``: draws and
+        tuning steps per chain), as ``form_check(sampler_settings=...)`` takes them; empty for
+        the defaults."""
+        return {k: int(self.form_check[k]) for k in ("draws", "tune") if k in self.form_check}
 
     @property
     def n_draws(self) -> int:
@@ -767,6 +776,18 @@ class _Memo(_Section):
 
 class _FormCheck(_Section):
     posterior: Annotated[str, BeforeValidator(_form_posterior)] = "laplace"
+    draws: int | None = Field(default=None, ge=1, le=100_000)
+    tune: int | None = Field(default=None, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _nuts_settings(self):
+        given = [k for k in ("draws", "tune") if getattr(self, k) is not None]
+        if given and self.posterior != "nuts":
+            raise ValueError(
+                f" gives {' and '.join(given)}, which only a NUTS fit of the forms uses; set "
+                'posterior = "nuts" or remove them'
+            )
+        return self
 
 
 class _Review(_Section):

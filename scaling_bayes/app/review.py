@@ -155,6 +155,7 @@ def _write_review(
             model,
             random_seed=seed,
             posterior=config.form_posterior,
+            sampler_settings=config.form_sampler_settings or None,
             **_ladder_scales(model, ladder),
         )
         # ... and the decision on those forecasts: same plans (in the ladder's order), targets

@@ -36,6 +36,8 @@ from ..core.mixture import FormMixture
 from ..core.track_record import TrackRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from numpy.typing import ArrayLike
 
     from ..core.model import ScalingLawModel
@@ -94,6 +96,7 @@ def form_check(
     random_seed: int | None = None,
     draws: int = 4000,
     posterior: str = "laplace",
+    sampler_settings: Mapping | None = None,
     **scales: ArrayLike,
 ) -> FormCheck:
     """Set a fitted model's forecasts beside a mixture of plausible forms fitted to its runs.
@@ -111,6 +114,10 @@ def form_check(
     posterior : {"laplace", "nuts"}
         How the mixture fits each form (``FormMixture(posterior=...)``): its Laplace
         approximation, or its exact posterior sampled by NUTS (seeded by ``random_seed``).
+    sampler_settings : mapping, optional
+        With ``posterior="nuts"``: overrides of each form's NUTS settings
+        (``FormMixture(sampler_settings=...)``), e.g. ``{"draws": 2000, "tune": 2000}`` when
+        a form did not converge.
     **scales
         Where to forecast, as ``model.predict`` takes them.
 
@@ -142,6 +149,7 @@ def form_check(
         draws=draws,
         loss_unit=model.loss_unit,
         posterior=posterior,
+        sampler_settings=sampler_settings,
     ).fit(model.data_, random_seed=random_seed)
     mixed = mixture.predict(**given, random_seed=random_seed)
     # the mixture's draws are of the same modelled loss: summarise them in the model's metric

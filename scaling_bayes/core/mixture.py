@@ -707,7 +707,7 @@ def fit_form(
             raise ConfigError(f"unknown form {spec!r}; choose from {', '.join(FORMS)}")
         spec = FORMS[spec]
     check_choice(posterior, POSTERIORS, "posterior")
-    _check_sampler_settings(sampler_settings)
+    _check_sampler_settings(sampler_settings, posterior)
     if spec.axes == ("x",):
         if x is None or x not in scales:
             raise ConfigError(
@@ -804,11 +804,16 @@ def fit_form(
     )
 
 
-def _check_sampler_settings(settings: Mapping | None) -> None:
+def _check_sampler_settings(settings: Mapping | None, posterior: str) -> None:
     unknown = sorted(set(settings or {}) - set(NUTS_SETTINGS))
     if unknown:
         raise ConfigError(
             f"sampler_settings has unknown key(s) {unknown}; use {', '.join(NUTS_SETTINGS)}"
+        )
+    if settings and posterior != "nuts":
+        raise ConfigError(
+            f"sampler_settings applies to posterior='nuts' only (got posterior={posterior!r}); "
+            "pass posterior='nuts' or leave sampler_settings out"
         )
 
 
@@ -1211,7 +1216,7 @@ class FormMixture:
         if isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 4:
             raise ConfigError(f"draws must be an integer >= 4; got {self.draws!r}")
         check_choice(self.posterior, POSTERIORS, "posterior")
-        _check_sampler_settings(self.sampler_settings)
+        _check_sampler_settings(self.sampler_settings, self.posterior)
 
     def _preset(self) -> dict:
         # Pilots (PILOT_MAX_RUNS runs or fewer) get the preset learned on 5-run pilots.
@@ -1277,7 +1282,7 @@ class FormMixture:
         self.n_runs_ = int(loss.size)
         self.prior_ = self._resolved_prior(self.n_runs_)
         settings = dict(self.sampler_settings or {})
-        if self.n_runs_ <= PILOT_MAX_RUNS:
+        if self.n_runs_ <= PILOT_MAX_RUNS and self.posterior == "nuts":
             settings = {**PILOT_NUTS_SETTINGS, **settings}
         seeds = np.random.SeedSequence(random_seed).generate_state(len(names))
         self.fits_ = {
