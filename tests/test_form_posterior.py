@@ -271,7 +271,8 @@ def test_a_nuts_mixture_cites_the_nuts_track_record(monkeypatch):
     assert record == mixture.track_record("form_mixture_nuts_pilot")
 
 
-def test_pilots_sample_their_forms_longer_unless_told_otherwise(monkeypatch):
+def test_every_fit_gets_the_same_settings_and_the_users_overrides(monkeypatch):
+    """Pilots and larger fits sample alike: the form's defaults, under what the user gives."""
     seen = []
 
     def fake(spec, *args, settings=None, **kwargs):
@@ -288,4 +289,4 @@ def test_pilots_sample_their_forms_longer_unless_told_otherwise(monkeypatch):
         pd.DataFrame({"params": _runs(20)[0], "tokens": 20 * _runs(20)[0], "loss": _runs(20)[1]})
     )
     FormMixture(**kwargs).fit(big, random_seed=0)
-    assert seen == [mixture.PILOT_NUTS_SETTINGS, {"tune": 3000, "draws": 500}, {}]
+    assert seen == [{}, {"draws": 500}, {}]

@@ -86,8 +86,8 @@ read, with a ``DeprecationWarning`` naming the new key; giving both is refused.
                                   # milliseconds) | nuts (each form's exact posterior sampled
                                   # by NUTS, seeded by [decision].seed; seconds per form
                                   # once compiled)
-    # draws = 2000                # nuts only: draws and tuning steps per chain of each form
-    # tune = 2000                 # (default 1000 + 1000; 3000 + 3000 for 8 runs or fewer)
+    # draws = 6000                # nuts only: draws and tuning steps per chain of each form
+    # tune = 6000                 # (default 3000 + 3000)
 
 Uncertain inputs are numbers or tables ``{ dist = ..., ... }``: ``uniform`` (``low``, ``high``),
 ``normal`` (``mean``, ``sd``), ``lognormal`` (``median``, ``sigma`` of the log), ``triangular``

@@ -39,7 +39,7 @@ freedom, as in the package's likelihood (fitted by iteratively reweighted least 
 scale with an approximate inverse-gamma posterior. It takes milliseconds per form, which is what
 lets the evidence benchmark fit every form of every study. It is an approximation: with
 ``posterior="nuts"`` each form's exact posterior (the same priors and likelihood) is sampled
-by NUTS instead (:mod:`scaling_bayes.core.form_posterior`), about a second per form once its
+by NUTS instead (:mod:`scaling_bayes.core.form_posterior`), a second or two per form once its
 model is compiled. Each form is written once, with its array functions passed in
 (:data:`NUMPY_OPS` here, PyTensor's there).
 """
@@ -297,14 +297,6 @@ def forms_to_fit(names: Sequence[str], n_runs: int) -> tuple[str, ...]:
 #: ``"pilot"`` entry): a proof of concept's forms are fitted largely by their priors and miss by
 #: more than a full study's, which the pilots of the public studies measure.
 PILOT_MAX_RUNS = 8
-
-#: NUTS settings of the forms of a pilot (``posterior="nuts"``, :data:`PILOT_MAX_RUNS` runs or
-#: fewer), under any the user gives. On five runs the bending forms' posteriors are
-#: prior-dominated ridges that mix slowly: at 4 x (1000 + 1000) draws, of the 59 one-axis 5-run
-#: pilots of the public studies, 14% of the broken power law's fits met the package's
-#: convergence rule, 41% of the saturating form's and 34% of the power law's; at
-#: 4 x (3000 + 3000), 68%, 89% and 89% (every third of those pilots, 19).
-PILOT_NUTS_SETTINGS = {"tune": 3000, "draws": 3000}
 
 #: The form of each group that is always fitted, whatever the number of runs (today's defaults).
 BASE_FORMS = ("chinchilla", "power")
@@ -681,8 +673,8 @@ def fit_form(
         exponents' prior learned across studies (:func:`learn_exponent_prior`).
     posterior : {"laplace", "nuts"}
         ``"laplace"`` (milliseconds): the normal approximation at the mode. ``"nuts"``: the
-        same posterior sampled exactly (:mod:`scaling_bayes.core.form_posterior`; about a
-        second per form once compiled); the Laplace fit still gives ``theta`` and ``cov``.
+        same posterior sampled exactly (:mod:`scaling_bayes.core.form_posterior`; a second or
+        two per form once compiled); the Laplace fit still gives ``theta`` and ``cov``.
     random_seed : int, optional
         Seed of the NUTS fit.
     sampler_settings : mapping, optional
@@ -1105,12 +1097,13 @@ class FormMixture:
     posterior : {"laplace", "nuts"}
         How each form's posterior is computed (:func:`fit_form`): the Laplace approximation
         (milliseconds; the weights and discrepancy presets were learned with it), or its exact
-        posterior sampled by NUTS (about a second per form once compiled; better calibrated
-        on clean laws, see ``benchmarks/EVIDENCE_RESULTS.md``, "A better posterior per form").
+        posterior sampled by NUTS (a second or two per form once compiled; narrower on the
+        public studies, see ``benchmarks/EVIDENCE_RESULTS.md``, "A better posterior per
+        form").
     sampler_settings : mapping, optional
         Overrides of the NUTS settings of each form (``draws``, ``tune``, ``chains``,
-        ``cores``, ``target_accept``, ``sampler``). Pilots (:data:`PILOT_MAX_RUNS` runs or
-        fewer) sample longer by default (:data:`PILOT_NUTS_SETTINGS`).
+        ``cores``, ``target_accept``, ``sampler``; defaults in
+        ``form_posterior.DEFAULT_SETTINGS``).
 
     Attributes
     ----------
@@ -1282,8 +1275,6 @@ class FormMixture:
         self.n_runs_ = int(loss.size)
         self.prior_ = self._resolved_prior(self.n_runs_)
         settings = dict(self.sampler_settings or {})
-        if self.n_runs_ <= PILOT_MAX_RUNS and self.posterior == "nuts":
-            settings = {**PILOT_NUTS_SETTINGS, **settings}
         seeds = np.random.SeedSequence(random_seed).generate_state(len(names))
         self.fits_ = {
             n: fit_form(
