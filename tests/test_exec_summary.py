@@ -341,3 +341,22 @@ def test_summary_forecast_says_its_unit(language_model, inspection):
     assert "誤差（nats/token）" in _text(_summary(lm["ja"]))
     _, insp = inspection
     assert "(fraction)" not in _text(_summary(insp["en"]))
+
+
+def _roi_header(memo) -> list[str]:
+    """The header of the ROI section's table (the one with the ROI percentiles)."""
+    tables = [b for b in memo._blocks() if isinstance(b, Table)]
+    roi = [t for t in tables if "95%" in [plain_text(h) for h in t.header]]
+    assert len(roi) == 1
+    return [plain_text(h) for h in roi[0].header]
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_roi_table_states_break_even_once_at_a_zero_threshold(inspection, language_model, language):
+    """At threshold 0 clearing it is breaking even: one column; at 0.2 both are stated."""
+    zero = _roi_header(inspection[1][language])
+    assert inspection[0].threshold == 0 and sum(h.startswith("P(ROI > 0") for h in zero) == 1
+    twenty = _roi_header(language_model[1][language])
+    assert language_model[0].threshold == 0.2
+    assert sum(h.startswith("P(ROI > 0") for h in twenty) == 1
+    assert sum(h.startswith("P(ROI > 20") for h in twenty) == 1

@@ -1230,10 +1230,12 @@ def _axis_table(c: Ctx, n: int, ok: bool, axis: str) -> Table:
 
 
 def _roi_table(c: Ctx, n: int) -> Table:
+    # at a threshold of 0 the two probabilities are one column stated twice
+    break_even = bool(c.v("threshold"))
     header = [
         *_headers(c, "number", "plan"),
         *_headers(c, "p_threshold", threshold=c.threshold()),
-        *_headers(c, "p_break_even"),
+        *(_headers(c, "p_break_even") if break_even else ()),
         *("5%", "25%", "50%", "75%", "95%"),
         *_headers(c, "var", "cvar", level=c.pct("var_level")),
     ]
@@ -1244,7 +1246,7 @@ def _roi_table(c: Ctx, n: int) -> Table:
         header,
         lambda k, p: [
             c.prob_num(f"{p}.p_roi_above_threshold"),
-            c.prob_num(f"{p}.p_break_even"),
+            *([c.prob_num(f"{p}.p_break_even")] if break_even else []),
             *(c.pct(f"{p}.{q}") for q in percentiles),
             c.money(f"{p}.var"),
             c.money(f"{p}.cvar"),
