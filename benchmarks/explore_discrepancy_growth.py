@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_evidence as be
 import explore_discrepancy_scales as two
+import explore_form_posteriors as efp
 
 from scaling_bayes.core.discrepancy import TAU_GRID
 from scaling_bayes.core.mixture import mix_draws
@@ -135,18 +136,9 @@ def simulated(ch: dict, posts: dict, today: pd.Series) -> pd.DataFrame:
         for name, (full, pilot) in posts.items():
             vr = np.random.default_rng(10_000 + i)
             d = np.exp(mixed + offsets(pilot if sim.pilot else full, da + dr, 2000, vr))
-            q = np.quantile(d, [0.05, 0.25, 0.75, 0.95], axis=0)
-            for j, truth in enumerate(sim.truth):
-                width = (q[3, j] - q[0, j]) / truth
-                rec.append(
-                    dict(
-                        variant=name,
-                        law=sim.kind,
-                        in90=q[0, j] <= truth <= q[3, j],
-                        in50=q[1, j] <= truth <= q[2, j],
-                        ratio=width / today.loc[(i, factors[j])],
-                    )
-                )
+            today_width = today.loc[[(i, f) for f in factors]].to_numpy(float)
+            labels = dict(variant=name, law=sim.kind)
+            rec += efp.coverage_records(d, sim.truth, today_width, labels)
     return pd.DataFrame(rec)
 
 
