@@ -116,7 +116,7 @@ def form_check(
         approximation, or its exact posterior sampled by NUTS (seeded by ``random_seed``).
     sampler_settings : mapping, optional
         With ``posterior="nuts"``: overrides of each form's NUTS settings
-        (``FormMixture(sampler_settings=...)``), e.g. ``{"draws": 2000, "tune": 2000}`` when
+        (``FormMixture(sampler_settings=...)``), e.g. ``{"draws": 6000, "tune": 6000}`` when
         a form did not converge.
     **scales
         Where to forecast, as ``model.predict`` takes them.
