@@ -360,3 +360,27 @@ def test_roi_table_states_break_even_once_at_a_zero_threshold(inspection, langua
     assert language_model[0].threshold == 0.2
     assert sum(h.startswith("P(ROI > 0") for h in twenty) == 1
     assert sum(h.startswith("P(ROI > 20") for h in twenty) == 1
+
+
+def test_english_figures_draw_japanese_plan_names_with_a_cjk_font():
+    """An English memo of a review whose plans have Japanese names (the factory demo): the
+    labels stay in DejaVu Sans and the plan names fall back to the CJK font, not to boxes."""
+    import warnings
+
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from scaling_bayes.report.memo_figures import cjk_font, figure_context
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk): plan names draw as boxes")
+    with figure_context("en"):
+        latin = font_manager.findfont(font_manager.FontProperties())
+        fig = Figure()
+        fig.text(0.1, 0.5, "1: 小規模 (median forecast)")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            FigureCanvasAgg(fig).draw()
+    assert latin.endswith("DejaVuSans.ttf")
+    assert not [w for w in caught if "missing from font" in str(w.message)]

@@ -115,9 +115,13 @@ def figure_context(language: str = "en") -> Iterator[None]:
     import matplotlib
 
     rc: dict = {"text.usetex": False}
-    family = cjk_font() if japanese_labels(language) else None
+    family = cjk_font()
     if family is not None:
-        rc |= {"font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"]}
+        # Japanese labels in the CJK font; English labels stay in DejaVu Sans, with the CJK font
+        # as the per-glyph fallback for user text such as Japanese plan names (matplotlib falls
+        # back along font.family itself, not along the generic family's font.sans-serif list)
+        fonts = [family, "DejaVu Sans"] if japanese_labels(language) else ["DejaVu Sans", family]
+        rc |= {"font.family": fonts}
     with matplotlib.rc_context(rc):
         with warnings.catch_warnings():
             # the fan chart runs beyond the largest candidate on purpose
@@ -285,7 +289,7 @@ def fan_chart(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> tuple[Figure | SubFigure, Axes]:
-    """Fan chart of loss over scale with the observed runs and the candidate plans marked.
+    """Fan chart of the forecast over scale, with the observed runs and candidate plans marked.
 
     Returns
     -------
