@@ -307,7 +307,7 @@ def fan_chart(
         observed=model.data_,
         kind=markers.attrs["kind"],
         ax=ax,
-        title=title or f"Loss forecast over scale{how} and the candidate plans",
+        title=title or f"Forecast over scale{how} and the candidate plans",
     )
     err = np.vstack([markers["median"] - markers["lower"], markers["upper"] - markers["median"]])
     pct = round(markers.attrs["interval_prob"] * 100)
